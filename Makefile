@@ -1,0 +1,82 @@
+# notify-streams — the two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DEB_PACKAGES := zlib1g-dev libssl-dev libsasl2-dev libzstd-dev liblz4-dev
+# librdkafka is built against the machine's libraries (never downloaded) and node-gyp uses the
+# headers that the machine's Node ships in /usr/include/node (never downloaded either).
+NPM_ENV := CKJS_LINKING=dynamic npm_config_nodedir=/usr
+KAFKA := tools/kafka/kafka.sh
+CONFIG ?= topology/notify-streams.yaml
+
+.PHONY: help setup deps node-modules kafka-fetch kafka-up kafka-down kafka-reset typecheck lint cycles \
+        test test-unit test-integration run bench clean
+
+help:
+	@echo "make run    — local Kafka, topics, processor and demo traffic (Ctrl-C stops)"
+	@echo "make test   — typecheck, lint, import cycles, unit and integration tests on a local broker"
+	@echo "make bench  — benchmarks on the local broker; numbers go to bench/RESULTS.md"
+	@echo "make kafka-up / kafka-down — the local single-node KRaft broker on 127.0.0.1:9092"
+
+setup: deps node-modules kafka-fetch
+
+# Installs only the Debian packages that are absent.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Reinstalls only when package-lock.json changed since the last install.
+node-modules: node_modules/.installed
+node_modules/.installed: package-lock.json
+	$(NPM_ENV) npm ci --no-audit --no-fund
+	@touch $@
+
+kafka-fetch:
+	@$(KAFKA) fetch
+
+kafka-up: kafka-fetch
+	@$(KAFKA) up
+
+kafka-down:
+	@$(KAFKA) down
+
+kafka-reset:
+	@$(KAFKA) reset
+
+typecheck: node-modules
+	npx tsc --noEmit
+
+lint: node-modules
+	npx eslint src test bench
+
+cycles: node-modules
+	npx dpdm --no-warning --no-tree --exit-code circular:1 -T 'src/**/*.ts'
+
+test-unit: node-modules
+	npx vitest run test/unit
+
+test-integration: node-modules
+	npx vitest run test/integration --no-file-parallelism
+
+# The broker is stopped whatever the tests' outcome, and the exit code is the tests'.
+test: setup typecheck lint cycles
+	@$(MAKE) --no-print-directory kafka-up
+	@status=0; \
+	npx vitest run test/unit || status=$$?; \
+	npx vitest run test/integration --no-file-parallelism || status=$$?; \
+	$(MAKE) --no-print-directory kafka-down; \
+	exit $$status
+
+run: setup kafka-up
+	npx tsx src/app/main.ts topics create -c $(CONFIG)
+	npx tsx src/app/demo.ts -c $(CONFIG)
+
+bench: setup kafka-up
+	npx tsx bench/run-all.ts
+
+clean:
+	rm -rf dist .state
