@@ -1,0 +1,11 @@
+import type { Headers } from '../processor/record.js';
+
+/**
+ * Turns values into bytes and back. `topic` lets a serde pick a schema per topic; `headers` let
+ * it read or add framing hints. Throw `SerializationError` / `DeserializationError` on bad input.
+ * A `null` payload is a tombstone and maps to `null`.
+ */
+export interface Serde<T> {
+  serialize(topic: string, value: T, headers?: Headers): Buffer;
+  deserialize(topic: string, data: Buffer, headers?: Headers): T;
+}
