@@ -1,5 +1,5 @@
 /** Record headers: names to raw bytes (Kafka allows repeated names; the last one wins here). */
-export type Headers = Readonly<Record<string, Buffer>>;
+export type Headers = { readonly [name: string]: Buffer };
 
 /**
  * An immutable record flowing through a topology. Copy with the `with…()` methods; never mutate.

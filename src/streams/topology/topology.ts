@@ -11,6 +11,12 @@ export interface SourceOptions<K, V> {
   readonly topics: readonly string[];
   readonly keySerde: Serde<K>;
   readonly valueSerde: Serde<V>;
+  /**
+   * Share of the task's processing this source gets while several of its topics have records
+   * waiting (weighted round-robin; an empty topic's share goes to the others). When every
+   * source of a sub-topology has the same weight, records are taken in timestamp order instead.
+   */
+  readonly weight?: number;
 }
 
 export interface SinkOptions<K, V> {
@@ -27,6 +33,7 @@ export interface SourceNode {
   readonly topics: readonly string[];
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
+  readonly weight: number;
 }
 
 export interface ProcessorNode {
@@ -74,6 +81,10 @@ export class Topology {
   addSource<K, V>(options: SourceOptions<K, V>): this {
     this.assertNewName(options.name);
     if (options.topics.length === 0) throw new TopologyError(`source "${options.name}" names no topic`);
+    const weight = options.weight ?? 1;
+    if (!(weight > 0) || !Number.isInteger(weight)) {
+      throw new TopologyError(`source "${options.name}" has weight ${weight}; use a positive integer`);
+    }
     for (const topic of options.topics) {
       const other = this.topicsOfSources.get(topic);
       if (other) throw new TopologyError(`topic "${topic}" is read by two sources: "${other}" and "${options.name}"`);
@@ -85,6 +96,7 @@ export class Topology {
       topics: [...options.topics],
       keySerde: options.keySerde as Serde<unknown>,
       valueSerde: options.valueSerde as Serde<unknown>,
+      weight,
     });
     return this;
   }

@@ -1,0 +1,407 @@
+import { IllegalStateError, ProcessingError, SerializationError, StreamsError, TopologyError } from '../errors.js';
+import type { Cancellable, Processor, ProcessorContext, PunctuationType, Punctuator } from '../processor/processor.js';
+import { Record, type RecordMetadata } from '../processor/record.js';
+import type { StateStore } from '../state/state-store.js';
+import type { ProcessorNode, SinkNode, SourceNode, SubTopology, Topology } from '../topology/topology.js';
+import type { ExceptionHandler, FailedRecord, FailureStage, RawRecord } from './exception-handlers.js';
+import { deadLetterHeaders } from './exception-handlers.js';
+import { PartitionGroup } from './partition-group.js';
+import { PunctuationSchedule } from './punctuation-schedule.js';
+import type { RecordCollector } from './record-collector.js';
+import type { TaskMetrics } from './task-metrics.js';
+
+/** CREATED → RUNNING → CLOSED. Stores are restored by the owner before `initialize()`. */
+export type TaskState = 'CREATED' | 'RUNNING' | 'CLOSED';
+
+export interface StreamTaskOptions {
+  readonly applicationId: string;
+  readonly subTopology: SubTopology;
+  readonly topology: Topology;
+  readonly partition: number;
+  /** Opened and restored stores of this task, by name. */
+  readonly stores: ReadonlyMap<string, StateStore>;
+  readonly collector: RecordCollector;
+  readonly wallClock: () => number;
+  readonly deserializationHandler: ExceptionHandler;
+  readonly processingHandler: ExceptionHandler;
+  readonly productionHandler: ExceptionHandler;
+  /** Where `continue` sends the failed record; null drops it after logging. */
+  readonly deadLetterTopic: string | null;
+  readonly metrics: TaskMetrics | null;
+  readonly onDeadLetter?: (failure: FailedRecord) => void;
+  readonly requestCommit?: () => void;
+}
+
+type Forwarded = readonly [record: Record<unknown, unknown>, childName: string | undefined];
+
+/** The run-time form of one processor node: its instance, context and children. */
+class NodeRuntime {
+  readonly forwarded: Forwarded[] = [];
+  children: NodeRuntime[] = [];
+  constructor(
+    readonly name: string,
+    readonly processor: Processor<unknown, unknown, unknown, unknown> | null,
+    readonly sink: SinkNode | null,
+  ) {}
+}
+
+function isPromise(x: unknown): x is Promise<void> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/**
+ * One sub-topology on one partition: owns the processor instances, the task's stores, its input
+ * buffer and its stream time.
+ *
+ * Forwarding is deferred: a record forwarded in `process` is handed to the children once the
+ * parent's `process` has returned (or its promise resolved), depth first and in forward order.
+ * That keeps `forward` synchronous while letting any processor await a store read.
+ */
+export class StreamTask {
+  readonly id: string;
+  private state: TaskState = 'CREATED';
+  private readonly nodes = new Map<string, NodeRuntime>();
+  private readonly sourcesByTopic = new Map<string, { source: SourceNode; runtime: NodeRuntime }>();
+  private readonly group: PartitionGroup;
+  private readonly streamPunctuations = new PunctuationSchedule('STREAM_TIME');
+  private readonly wallPunctuations = new PunctuationSchedule('WALL_CLOCK_TIME');
+  private streamTime = -1;
+  private current: RawRecord | null = null;
+  private currentMeta: RecordMetadata | null = null;
+  /** Next offset to commit per source topic (last processed + 1). */
+  private readonly consumed = new Map<string, number>();
+  private commitRequested = false;
+
+  constructor(private readonly options: StreamTaskOptions) {
+    const { subTopology, topology, partition } = options;
+    this.id = `${subTopology.id}_${partition}`;
+    const weights = new Map<string, number>();
+    for (const node of subTopology.nodes) {
+      const rt =
+        node.kind === 'processor'
+          ? new NodeRuntime(node.name, node.supplier(), null)
+          : new NodeRuntime(node.name, null, node.kind === 'sink' ? node : null);
+      this.nodes.set(node.name, rt);
+      if (node.kind === 'source') {
+        for (const t of node.topics) {
+          this.sourcesByTopic.set(t, { source: node, runtime: rt });
+          weights.set(t, node.weight);
+        }
+      }
+    }
+    for (const rt of this.nodes.values()) {
+      rt.children = topology.childrenOf(rt.name).map((c) => this.nodes.get(c.name)!);
+    }
+    this.group = new PartitionGroup(weights);
+  }
+
+  get taskState(): TaskState {
+    return this.state;
+  }
+
+  get partition(): number {
+    return this.options.partition;
+  }
+
+  get subTopologyId(): number {
+    return this.options.subTopology.id;
+  }
+
+  sourceTopics(): readonly string[] {
+    return this.options.subTopology.sourceTopics;
+  }
+
+  /** Calls every processor's `init`. Stores must be open and restored. */
+  async initialize(): Promise<void> {
+    this.transition('CREATED', 'RUNNING');
+    for (const node of this.options.subTopology.nodes) {
+      if (node.kind !== 'processor') continue;
+      const rt = this.nodes.get(node.name)!;
+      const result = rt.processor!.init?.(this.contextFor(node, rt));
+      if (isPromise(result)) await result;
+    }
+  }
+
+  /** Buffers consumed records; they are processed by `process`. */
+  addRecords(records: readonly RawRecord[]): void {
+    for (const r of records) this.group.add(r);
+  }
+
+  bufferedCount(topic?: string): number {
+    return topic === undefined ? this.group.size() : this.group.sizeOf(topic);
+  }
+
+  /**
+   * Processes up to `max` buffered records: deserializes them, lets processors prefetch their
+   * state for the batch, then runs each record through the graph in order.
+   * Returns the number of input records consumed (including dead-lettered ones).
+   */
+  async process(max: number): Promise<number> {
+    this.assertState('RUNNING');
+    const batch: { raw: RawRecord; record: Record<unknown, unknown> | null; source: NodeRuntime | null }[] = [];
+    for (let i = 0; i < max; i++) {
+      const raw = this.group.next();
+      if (!raw) break;
+      batch.push({ raw, ...this.deserialize(raw) });
+    }
+    if (batch.length === 0) return 0;
+    await this.prefetch(batch);
+
+    const started = this.options.metrics ? performance.now() : 0;
+    for (const item of batch) {
+      const { raw, record, source } = item;
+      if (record && source) {
+        this.current = raw;
+        this.currentMeta = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
+        if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
+        try {
+          source.forwarded.push([record, undefined]);
+          const pending = this.drain(source);
+          if (pending) await pending;
+        } catch (err) {
+          this.discardForwarded();
+          this.handleFailure('process', err, raw, source.name);
+        }
+        this.current = null;
+        this.currentMeta = null;
+        const due = this.streamPunctuations.due(this.streamTime);
+        if (due.length > 0) await this.runPunctuations(due, this.streamTime);
+      }
+      this.consumed.set(raw.topic, raw.offset + 1);
+    }
+    this.options.metrics?.recordProcessed(batch.length, performance.now() - started);
+    return batch.length;
+  }
+
+  /** Runs wall-clock punctuators that are due. */
+  async punctuateWallClock(nowMs: number): Promise<boolean> {
+    if (this.state !== 'RUNNING' || this.wallPunctuations.isEmpty()) return false;
+    const due = this.wallPunctuations.due(nowMs);
+    if (due.length === 0) return false;
+    await this.runPunctuations(due, nowMs);
+    return true;
+  }
+
+  /** Offsets to commit (next offset to read) per source topic, since the last call. */
+  takeConsumedOffsets(): Map<string, number> {
+    const copy = new Map(this.consumed);
+    this.consumed.clear();
+    return copy;
+  }
+
+  /** Whether a processor asked for a commit since the last call. */
+  takeCommitRequest(): boolean {
+    const r = this.commitRequested;
+    this.commitRequested = false;
+    return r;
+  }
+
+  streamTimeMs(): number {
+    return this.streamTime;
+  }
+
+  stores(): ReadonlyMap<string, StateStore> {
+    return this.options.stores;
+  }
+
+  /** Writes every store's cached entries through (and to its changelog). Part of commit. */
+  async flushStores(): Promise<void> {
+    for (const store of this.options.stores.values()) await store.flush();
+  }
+
+  /** Closes processors; stores are closed by their owner. Buffered records are dropped. */
+  async close(): Promise<void> {
+    if (this.state === 'CLOSED') return;
+    this.state = 'CLOSED';
+    this.group.clear();
+    for (const rt of this.nodes.values()) {
+      const r = rt.processor?.close?.();
+      if (isPromise(r)) await r;
+    }
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private deserialize(raw: RawRecord): { record: Record<unknown, unknown> | null; source: NodeRuntime | null } {
+    const entry = this.sourcesByTopic.get(raw.topic);
+    if (!entry) throw new IllegalStateError(`task ${this.id} got a record of topic "${raw.topic}" it does not read`);
+    try {
+      const { source } = entry;
+      const key = raw.key === null ? null : source.keySerde.deserialize(raw.topic, raw.key, raw.headers);
+      const value = raw.value === null ? null : source.valueSerde.deserialize(raw.topic, raw.value, raw.headers);
+      return { record: new Record(key, value, raw.timestamp, raw.headers), source: entry.runtime };
+    } catch (err) {
+      this.handleFailure('deserialize', err, raw, entry.source.name);
+      return { record: null, source: null };
+    }
+  }
+
+  private async prefetch(batch: readonly { record: Record<unknown, unknown> | null; source: NodeRuntime | null }[]): Promise<void> {
+    const bySource = new Map<NodeRuntime, Record<unknown, unknown>[]>();
+    for (const { record, source } of batch) {
+      if (!record || !source) continue;
+      const list = bySource.get(source) ?? [];
+      list.push(record);
+      bySource.set(source, list);
+    }
+    const work: Promise<void>[] = [];
+    for (const [source, records] of bySource) {
+      for (const child of source.children) {
+        if (child.processor?.prefetch) work.push(child.processor.prefetch(records));
+      }
+    }
+    if (work.length > 0) await Promise.all(work);
+  }
+
+  /** Hands everything `node` forwarded to its children, depth first. Sync unless a child awaits. */
+  private drain(node: NodeRuntime): void | Promise<void> {
+    const out = node.forwarded.splice(0, node.forwarded.length);
+    for (let i = 0; i < out.length; i++) {
+      const pending = this.deliver(node, out[i]!);
+      if (pending) return pending.then(() => this.drainRest(node, out, i + 1));
+    }
+  }
+
+  private async drainRest(node: NodeRuntime, out: Forwarded[], from: number): Promise<void> {
+    for (let i = from; i < out.length; i++) {
+      const pending = this.deliver(node, out[i]!);
+      if (pending) await pending;
+    }
+  }
+
+  private deliver(node: NodeRuntime, [record, childName]: Forwarded): void | Promise<void> {
+    if (childName !== undefined) {
+      const child = node.children.find((c) => c.name === childName);
+      if (!child) throw new TopologyError(`node "${node.name}" forwarded to "${childName}", which is not one of its children`);
+      return this.run(child, record);
+    }
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const pending = this.run(children[i]!, record);
+      if (pending) {
+        return pending.then(async () => {
+          for (let j = i + 1; j < children.length; j++) {
+            const p = this.run(children[j]!, record);
+            if (p) await p;
+          }
+        });
+      }
+    }
+  }
+
+  private run(node: NodeRuntime, record: Record<unknown, unknown>): void | Promise<void> {
+    if (node.sink) {
+      this.produce(node.sink, record);
+      return;
+    }
+    const result = node.processor!.process(record);
+    if (isPromise(result)) return result.then(() => this.drain(node));
+    return this.drain(node);
+  }
+
+  private produce(sink: SinkNode, record: Record<unknown, unknown>): void {
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key = record.key === null || record.key === undefined ? null : sink.keySerde.serialize(sink.topic, record.key, record.headers);
+      value = record.value === null || record.value === undefined ? null : sink.valueSerde.serialize(sink.topic, record.value, record.headers);
+    } catch (err) {
+      const error = err instanceof SerializationError ? err : new SerializationError(`sink "${sink.name}" could not serialize a record for topic "${sink.topic}"`, { cause: err });
+      this.handleFailure('serialize', error, this.current, sink.name);
+      return;
+    }
+    const partition = sink.partitioner ? sink.partitioner(sink.topic, record.key, record.value, this.options.collector.partitionsFor(sink.topic)) : undefined;
+    this.options.collector.send(sink.topic, partition, key, value, record.timestamp, record.headers);
+  }
+
+  private async runPunctuations(
+    due: readonly { node: string; punctuator: Punctuator }[],
+    timestamp: number,
+  ): Promise<void> {
+    for (const p of due) {
+      const node = this.nodes.get(p.node)!;
+      try {
+        const result = p.punctuator(timestamp);
+        if (isPromise(result)) await result;
+        const pending = this.drain(node);
+        if (pending) await pending;
+      } catch (err) {
+        this.discardForwarded();
+        this.handleFailure('process', err, null, node.name);
+      }
+    }
+  }
+
+  /** After a failure, records forwarded by the failed record must not leak into the next one. */
+  private discardForwarded(): void {
+    for (const rt of this.nodes.values()) rt.forwarded.length = 0;
+  }
+
+  /** Routes a record-level failure through its handler: rethrow, or dead-letter and go on. */
+  private handleFailure(stage: FailureStage, err: unknown, raw: RawRecord | null, node: string): void {
+    if (err instanceof StreamsError && (err.code === 'STORE' || err.code === 'KAFKA' || err.code === 'ILLEGAL_STATE' || err.code === 'TASK_MIGRATED' || err.code === 'TASK_CORRUPTED' || err.code === 'TOPOLOGY_INVALID')) {
+      throw err; // infrastructure failures never reach a handler
+    }
+    const error =
+      err instanceof Error
+        ? err
+        : new ProcessingError(String(err));
+    const failure: FailedRecord = { stage, error, record: raw, node };
+    const handler =
+      stage === 'deserialize'
+        ? this.options.deserializationHandler
+        : stage === 'process'
+          ? this.options.processingHandler
+          : this.options.productionHandler;
+    const response = handler(failure);
+    if (response === 'fail') {
+      if (err instanceof StreamsError) throw err;
+      throw new ProcessingError(`task ${this.id}: ${stage} failed at node "${node}": ${error.message}`, { cause: err });
+    }
+    this.options.metrics?.recordDropped(stage);
+    this.options.onDeadLetter?.(failure);
+    if (raw && this.options.deadLetterTopic) {
+      this.options.collector.send(this.options.deadLetterTopic, undefined, raw.key, raw.value, raw.timestamp, deadLetterHeaders(failure));
+    }
+  }
+
+  private contextFor(node: ProcessorNode, rt: NodeRuntime): ProcessorContext<unknown, unknown> {
+    const connected = new Set(node.stores);
+    const stores = this.options.stores;
+    return {
+      applicationId: this.options.applicationId,
+      taskId: this.id,
+      partition: this.options.partition,
+      forward: (record: Record<unknown, unknown>, childName?: string) => {
+        rt.forwarded.push([record, childName]);
+      },
+      schedule: (intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable =>
+        type === 'STREAM_TIME'
+          ? this.streamPunctuations.add(node.name, intervalMs, punctuator, this.streamTime)
+          : this.wallPunctuations.add(node.name, intervalMs, punctuator, this.options.wallClock()),
+      getStateStore: <S extends StateStore>(name: string): S => {
+        const store = stores.get(name);
+        if (!store || !connected.has(name)) {
+          throw new TopologyError(`processor "${node.name}" asked for store "${name}", which is not connected to it`);
+        }
+        return store as S;
+      },
+      recordMetadata: () => this.currentMeta,
+      currentStreamTimeMs: () => this.streamTime,
+      currentSystemTimeMs: () => this.options.wallClock(),
+      commit: () => {
+        this.commitRequested = true;
+        this.options.requestCommit?.();
+      },
+    };
+  }
+
+  private transition(from: TaskState, to: TaskState): void {
+    if (this.state !== from) throw new IllegalStateError(`task ${this.id} cannot move from ${this.state} to ${to}`);
+    this.state = to;
+  }
+
+  private assertState(expected: TaskState): void {
+    if (this.state !== expected) throw new IllegalStateError(`task ${this.id} is ${this.state}, expected ${expected}`);
+  }
+}
