@@ -1,0 +1,138 @@
+/**
+ * Wraps one protocol provider with everything the pool relies on: circuit breaker, max
+ * in-flight, token-bucket rate limit, a per-send timeout, result classification for unexpected
+ * failures, and metrics. Order matters: the circuit is asked first so an open circuit fails
+ * over without waiting; the in-flight slot is taken before the rate token so that sends leave
+ * at the pace tokens are granted (a token taken while waiting for a slot would let sends bunch
+ * up later and exceed the rate at the peer).
+ */
+import { describeError, retryable } from '../channel-error.js';
+import type { ProviderMetrics } from '../channel-metrics.js';
+import type { ChannelProvider, DeliveryReportListener, OutboundMessage, SendResult } from '../types.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitState } from './circuit-breaker.js';
+import { InFlightLimiter } from './in-flight-limiter.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Limits applied around one provider. */
+export interface GuardOptions {
+  /** Sends per second; omit for no rate limit. */
+  ratePerSecond?: number;
+  /** Token-bucket size; default a tenth of the rate. */
+  burst?: number;
+  maxInFlight: number;
+  /** Time allowed for one provider answer; past it the send is RETRYABLE_ERROR "timeout". */
+  timeoutMs: number;
+  circuitBreaker: { failureThreshold: number; openMs: number; halfOpenProbes: number };
+}
+
+/** A provider with limits, breaker and metrics; what pools hold. */
+export class GuardedProvider {
+  readonly inner: ChannelProvider;
+  readonly #options: GuardOptions;
+  readonly #metrics: ProviderMetrics;
+  readonly #breaker: CircuitBreaker;
+  readonly #inFlight: InFlightLimiter;
+  readonly #bucket: TokenBucket | undefined;
+  #closed = false;
+
+  constructor(inner: ChannelProvider, options: GuardOptions, metrics: ProviderMetrics) {
+    this.inner = inner;
+    this.#options = options;
+    this.#metrics = metrics;
+    this.#breaker = new CircuitBreaker({ ...options.circuitBreaker, onStateChange: (s) => metrics.circuit(s) });
+    this.#inFlight = new InFlightLimiter(options.maxInFlight);
+    this.#bucket =
+      options.ratePerSecond === undefined
+        ? undefined
+        : new TokenBucket({ ratePerSecond: options.ratePerSecond, burst: options.burst });
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  /** Breaker state, for health pages and tests. */
+  get circuitState(): CircuitState {
+    return this.#breaker.state;
+  }
+
+  /** Whether the wrapped provider can carry this message at all. */
+  supports(message: OutboundMessage): boolean {
+    return this.inner.supports ? this.inner.supports(message) : true;
+  }
+
+  /** Subscribes to the wrapped provider's delivery reports (counted in metrics). */
+  onDeliveryReport(listener: DeliveryReportListener): void {
+    this.inner.onDeliveryReport?.((report) => {
+      this.#metrics.deliveryReport(report);
+      listener(report);
+    });
+  }
+
+  /** Sends one message under the guards. Never rejects. */
+  async send(message: OutboundMessage): Promise<SendResult> {
+    if (this.#closed) return retryable(message.messageId, this.name, 'provider closed');
+    const ticket = this.#breaker.acquire();
+    if (ticket === null) {
+      this.#metrics.refused('circuit_open');
+      return retryable(message.messageId, this.name, 'circuit open');
+    }
+    try {
+      const slot = this.#inFlight.acquire();
+      if (slot) await slot;
+    } catch {
+      this.#breaker.record(ticket, true);
+      return retryable(message.messageId, this.name, 'provider closed');
+    }
+    try {
+      const token = this.#bucket?.take();
+      if (token) await token;
+    } catch {
+      this.#inFlight.release();
+      this.#breaker.record(ticket, true);
+      return retryable(message.messageId, this.name, 'provider closed');
+    }
+    this.#metrics.inFlight(1);
+    const started = performance.now();
+    const { result, timedOut } = await this.#callWithTimeout(message);
+    this.#metrics.inFlight(-1);
+    this.#inFlight.release();
+    this.#breaker.record(ticket, result.status !== 'RETRYABLE_ERROR');
+    this.#metrics.observe(result, (performance.now() - started) / 1000, timedOut ? 'timeout' : undefined);
+    return result;
+  }
+
+  async #callWithTimeout(message: OutboundMessage): Promise<{ result: SendResult; timedOut: boolean }> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ result: SendResult; timedOut: boolean }>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        const reason = `timeout after ${this.#options.timeoutMs} ms (the provider may still deliver it)`;
+        resolve({ result: retryable(message.messageId, this.name, reason), timedOut: true });
+      }, this.#options.timeoutMs);
+    });
+    const call = this.inner.send(message, controller.signal).then(
+      (result) => ({ result, timedOut: false }),
+      (error: unknown) => ({
+        result: retryable(message.messageId, this.name, `unexpected failure: ${describeError(error)}`),
+        timedOut: false,
+      }),
+    );
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops admitting sends, releases queued ones as retryable, closes the provider. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#bucket?.close();
+    this.#inFlight.close();
+    await this.inner.close();
+  }
+}

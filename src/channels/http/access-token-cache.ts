@@ -1,0 +1,75 @@
+/**
+ * Caches one OAuth-style access token (FCM, Huawei, WeChat) and refreshes it before it expires.
+ * Fetches are single-flight: a thousand concurrent sends trigger one token request. When the
+ * API says a token is stale, callers invalidate *that* token only, so a burst of failures from
+ * one stale token causes one refresh, not a thousand.
+ */
+import { ChannelError } from '../channel-error.js';
+
+/** A token and how long it lives. */
+export interface FetchedToken {
+  token: string;
+  expiresInSeconds: number;
+}
+
+/** Options for {@link AccessTokenCache}. */
+export interface AccessTokenCacheOptions {
+  /** Refresh this long before expiry, so a token never expires in flight. */
+  refreshMarginMs?: number;
+  now?: () => number;
+}
+
+/** A single-flight, refresh-before-expiry token cache. */
+export class AccessTokenCache {
+  readonly #fetch: () => Promise<FetchedToken>;
+  readonly #margin: number;
+  readonly #now: () => number;
+  #token: string | undefined;
+  #expiresAt = 0;
+  #pending: Promise<string> | undefined;
+  #fetches = 0;
+
+  constructor(fetch: () => Promise<FetchedToken>, options: AccessTokenCacheOptions = {}) {
+    this.#fetch = fetch;
+    this.#margin = options.refreshMarginMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Token requests made so far (for tests and metrics). */
+  get fetches(): number {
+    return this.#fetches;
+  }
+
+  /** A valid token, fetching one when none is cached or it is about to expire. */
+  get(): Promise<string> {
+    if (this.#token !== undefined && this.#now() < this.#expiresAt - this.#margin) {
+      return Promise.resolve(this.#token);
+    }
+    if (!this.#pending) {
+      this.#fetches++;
+      this.#pending = this.#fetch()
+        .then(({ token, expiresInSeconds }) => {
+          this.#token = token;
+          this.#expiresAt = this.#now() + expiresInSeconds * 1000;
+          return token;
+        })
+        .catch((error: unknown) => {
+          throw error instanceof ChannelError
+            ? error
+            : new ChannelError('NOT_CONNECTED', 'access token request failed', { retriable: true, cause: error });
+        })
+        .finally(() => {
+          this.#pending = undefined;
+        });
+    }
+    return this.#pending;
+  }
+
+  /** Drops the cached token if it is still `token` (a newer one is kept). */
+  invalidate(token: string): void {
+    if (this.#token === token) {
+      this.#token = undefined;
+      this.#expiresAt = 0;
+    }
+  }
+}
