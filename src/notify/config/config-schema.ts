@@ -1,0 +1,234 @@
+/**
+ * The zod schema of `topology/notify-streams.yaml` and the typed configuration it produces.
+ * Objects are strict (a misspelt key is an error, not a silently ignored setting), durations
+ * become milliseconds, and cross-field rules (lane coverage, pool references, co-partitioning)
+ * are checked here so that a bad file stops startup before anything connects.
+ */
+import { z } from 'zod';
+import {
+  CATEGORY_SYMBOLS,
+  CHANNEL_SYMBOLS,
+  PRIORITY_SYMBOLS,
+  type Category,
+  type Channel,
+  type Priority,
+} from '../generated/schema-types.js';
+import { parseDuration } from './duration.js';
+
+const category = z.enum(CATEGORY_SYMBOLS as [Category, ...Category[]]);
+const channel = z.enum(CHANNEL_SYMBOLS as [Channel, ...Channel[]]);
+const priority = z.enum(PRIORITY_SYMBOLS as [Priority, ...Priority[]]);
+
+/** A duration like `24h`; the output is milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration like 24h or 7d' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration greater than zero' });
+
+const nonEmpty = z.string().min(1, { message: 'must not be empty' });
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day like 22:00' });
+
+const timeZone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone like Asia/Shanghai' });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const topic = z.strictObject({ name: nonEmpty, partitions: z.number().int().min(1) });
+
+const lane = z.strictObject({
+  categories: z.array(category).default([]),
+  priorities: z.array(priority).default([]),
+  weight: z.number().int().min(1),
+});
+
+const fatigueRule = z.strictObject({
+  name: nonEmpty,
+  scope: z.enum(['user', 'user+scenario', 'user+businessUnit']),
+  window: positiveDuration,
+  cap: z.number().int().min(0),
+  /** Categories the rule counts and limits; all when omitted. */
+  categories: z.array(category).optional(),
+  /** Counting granularity; window/24 (at least 1 minute) when omitted. */
+  bucket: positiveDuration.optional(),
+});
+
+const quietHoursRule = z.strictObject({
+  category,
+  start: clockTime,
+  end: clockTime,
+  /** Channels the rule applies to; all when omitted. */
+  channels: z.array(channel).optional(),
+});
+
+const retryPolicy = z.strictObject({
+  maxAttempts: z.number().int().min(1),
+  initialBackoff: positiveDuration,
+  multiplier: z.number().min(1).default(2),
+  maxBackoff: positiveDuration,
+  validity: positiveDuration,
+  onExhausted: z.enum(['FAILED', 'EXPIRED']).default('FAILED'),
+});
+
+const templateVariant = z.strictObject({
+  channel,
+  locale: nonEmpty,
+  subject: z.string().optional(),
+  body: z.string(),
+  templateCode: z.string().optional(),
+});
+
+const price = z.strictObject({
+  default: z.number().min(0),
+  providers: z.record(z.string(), z.number().min(0)).default({}),
+});
+
+/** A provider entry: name and type are ours to check; the rest belongs to src/channels. */
+const provider = z.looseObject({ name: nonEmpty, type: nonEmpty });
+
+const route = z.strictObject({
+  match: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, { message: 'expected at least one tag' }),
+  pool: nonEmpty,
+  /** Restricts the route to one channel; every channel when omitted. */
+  channel: channel.optional(),
+});
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name like NOTIFY_TOKEN_SHOP' });
+
+/** The whole configuration file. */
+export const notifyConfigSchema = z
+  .strictObject({
+    kafka: z.strictObject({
+      bootstrapServers: nonEmpty,
+      applicationId: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' }),
+      processingGuarantee: z.enum(['at_least_once', 'exactly_once_v2']).default('at_least_once'),
+      commitInterval: positiveDuration.default(1000),
+      clientConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    }),
+    topics: z.strictObject({
+      requests: topic,
+      commands: topic,
+      subscriptions: topic,
+      templates: topic,
+      feedback: topic,
+      billing: topic,
+      dlq: topic,
+      lanes: z.strictObject({ critical: topic, normal: topic, bulk: topic }),
+    }),
+    lanes: z.strictObject({ critical: lane, normal: lane, bulk: lane }),
+    fatigue: z.strictObject({ rules: z.array(fatigueRule).default([]) }),
+    quietHours: z.strictObject({ defaultTimeZone: timeZone, rules: z.array(quietHoursRule).default([]) }),
+    retry: z.strictObject({ VERIFICATION: retryPolicy, NOTIFICATION: retryPolicy, MARKETING: retryPolicy }),
+    dedupe: z.strictObject({ retention: positiveDuration }),
+    ledger: z.strictObject({ retention: positiveDuration }),
+    delay: z.strictObject({
+      punctuateInterval: positiveDuration.default(200),
+      maxReleasePerScan: z.number().int().min(1).default(5000),
+    }),
+    feedback: z.strictObject({ emitAccepted: z.boolean().default(false) }).default({ emitAccepted: false }),
+    blockedWords: z.array(nonEmpty).default([]),
+    templates: z.record(z.string(), z.strictObject({ variants: z.array(templateVariant).min(1) })).default({}),
+    billing: z.strictObject({
+      window: positiveDuration,
+      currency: z.string().regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 code like CNY' }),
+      prices: z.strictObject({ SMS: price, PUSH: price, WECHAT: price, EMAIL: price, WEBHOOK: price }),
+    }),
+    channels: z.strictObject({
+      pools: z.record(z.string(), z.array(provider).min(1)),
+      routes: z.array(route).default([]),
+    }),
+    http: z.strictObject({
+      port: z.number().int().min(0).max(65535),
+      tokens: z.array(z.strictObject({ businessUnit: nonEmpty, env: envName })).default([]),
+    }),
+    logging: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }),
+  })
+  .superRefine((config, ctx) => {
+    checkLanes(config.lanes, ctx);
+    checkCoPartitioning(config.topics, ctx);
+    checkChannels(config.channels, ctx);
+    const names = new Set<string>();
+    config.fatigue.rules.forEach((rule, i) => {
+      if (names.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['fatigue', 'rules', i, 'name'], message: `duplicate rule name "${rule.name}"` });
+      names.add(rule.name);
+      if (rule.bucket !== undefined && rule.bucket > rule.window) {
+        ctx.addIssue({ code: 'custom', path: ['fatigue', 'rules', i, 'bucket'], message: 'must not be longer than the window' });
+      }
+    });
+  });
+
+type Ctx = z.RefinementCtx;
+type LaneName = 'critical' | 'normal' | 'bulk';
+
+/** Every category and priority must map to exactly one lane, or routing would be ambiguous. */
+function checkLanes(lanes: Record<LaneName, { categories: Category[]; priorities: Priority[] }>, ctx: Ctx): void {
+  for (const [field, symbols] of [
+    ['categories', CATEGORY_SYMBOLS],
+    ['priorities', PRIORITY_SYMBOLS],
+  ] as const) {
+    for (const symbol of symbols) {
+      const owners = (Object.keys(lanes) as LaneName[]).filter((l) => (lanes[l][field] as string[]).includes(symbol));
+      if (owners.length !== 1) {
+        const problem = owners.length === 0 ? 'is in no lane' : `is in more than one lane (${owners.join(', ')})`;
+        ctx.addIssue({ code: 'custom', path: ['lanes'], message: `${field}: ${symbol} ${problem}` });
+      }
+    }
+  }
+}
+
+/** Requests, commands, subscriptions and lanes are keyed by userId and joined per partition. */
+function checkCoPartitioning(topics: { requests: { partitions: number }; commands: { partitions: number }; subscriptions: { partitions: number }; lanes: Record<LaneName, { partitions: number }> }, ctx: Ctx): void {
+  const expected = topics.requests.partitions;
+  const check = (path: (string | number)[], partitions: number): void => {
+    if (partitions !== expected) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'partitions'], message: `must equal topics.requests.partitions (${expected}): the topics are co-partitioned by userId` });
+    }
+  };
+  check(['topics', 'commands'], topics.commands.partitions);
+  check(['topics', 'subscriptions'], topics.subscriptions.partitions);
+  for (const l of ['critical', 'normal', 'bulk'] as const) check(['topics', 'lanes', l], topics.lanes[l].partitions);
+}
+
+function checkChannels(channels: { pools: Record<string, { name: string }[]>; routes: { pool: string }[] }, ctx: Ctx): void {
+  for (const ch of CHANNEL_SYMBOLS) {
+    if (!channels.pools[ch]) ctx.addIssue({ code: 'custom', path: ['channels', 'pools'], message: `missing the default pool "${ch}" for channel ${ch}` });
+  }
+  channels.routes.forEach((r, i) => {
+    if (!channels.pools[r.pool]) {
+      ctx.addIssue({ code: 'custom', path: ['channels', 'routes', i, 'pool'], message: `unknown pool "${r.pool}" (known: ${Object.keys(channels.pools).join(', ')})` });
+    }
+  });
+  const seen = new Map<string, string>();
+  for (const [pool, providers] of Object.entries(channels.pools)) {
+    providers.forEach((p, i) => {
+      const other = seen.get(p.name);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['channels', 'pools', pool, i, 'name'], message: `provider name "${p.name}" is also used in pool "${other}"` });
+      seen.set(p.name, pool);
+    });
+  }
+}
+
+/** The validated configuration; every duration is in milliseconds. */
+export type NotifyConfig = z.output<typeof notifyConfigSchema>;
+/** One fatigue rule of {@link NotifyConfig}. */
+export type FatigueRuleConfig = NotifyConfig['fatigue']['rules'][number];
+/** One quiet-hours rule of {@link NotifyConfig}. */
+export type QuietHoursRuleConfig = NotifyConfig['quietHours']['rules'][number];
+/** The retry policy of one category. */
+export type RetryPolicyConfig = NotifyConfig['retry'][Category];
+/** One template of {@link NotifyConfig}. */
+export type TemplateConfig = NotifyConfig['templates'][string];
+/** One lane's routing and weight. */
+export type LaneConfig = NotifyConfig['lanes'][LaneName];
