@@ -5,6 +5,7 @@
  * are checked here so that a bad file stops startup before anything connects.
  */
 import { z } from 'zod';
+import { ChannelsConfigSchema } from '../../channels/index.js';
 import {
   CATEGORY_SYMBOLS,
   CHANNEL_SYMBOLS,
@@ -79,7 +80,7 @@ const retryPolicy = z.strictObject({
   multiplier: z.number().min(1).default(2),
   maxBackoff: positiveDuration,
   validity: positiveDuration,
-  onExhausted: z.enum(['FAILED', 'EXPIRED']).default('FAILED'),
+  onDeadline: z.enum(['FAILED', 'EXPIRED']).default('FAILED'),
 });
 
 const templateVariant = z.strictObject({
@@ -93,16 +94,6 @@ const templateVariant = z.strictObject({
 const price = z.strictObject({
   default: z.number().min(0),
   providers: z.record(z.string(), z.number().min(0)).default({}),
-});
-
-/** A provider entry: name and type are ours to check; the rest belongs to src/channels. */
-const provider = z.looseObject({ name: nonEmpty, type: nonEmpty });
-
-const route = z.strictObject({
-  match: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, { message: 'expected at least one tag' }),
-  pool: nonEmpty,
-  /** Restricts the route to one channel; every channel when omitted. */
-  channel: channel.optional(),
 });
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name like NOTIFY_TOKEN_SHOP' });
@@ -145,10 +136,8 @@ export const notifyConfigSchema = z
       currency: z.string().regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 code like CNY' }),
       prices: z.strictObject({ SMS: price, PUSH: price, WECHAT: price, EMAIL: price, WEBHOOK: price }),
     }),
-    channels: z.strictObject({
-      pools: z.record(z.string(), z.array(provider).min(1)),
-      routes: z.array(route).default([]),
-    }),
+    /** Provider pools and routes: the channels package owns this section's schema. */
+    channels: ChannelsConfigSchema,
     http: z.strictObject({
       port: z.number().int().min(0).max(65535),
       tokens: z.array(z.strictObject({ businessUnit: nonEmpty, env: envName })).default([]),
@@ -158,7 +147,7 @@ export const notifyConfigSchema = z
   .superRefine((config, ctx) => {
     checkLanes(config.lanes, ctx);
     checkCoPartitioning(config.topics, ctx);
-    checkChannels(config.channels, ctx);
+    checkChannels(config.channels.pools, ctx);
     const names = new Set<string>();
     config.fatigue.rules.forEach((rule, i) => {
       if (names.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['fatigue', 'rules', i, 'name'], message: `duplicate rule name "${rule.name}"` });
@@ -201,22 +190,11 @@ function checkCoPartitioning(topics: { requests: { partitions: number }; command
   for (const l of ['critical', 'normal', 'bulk'] as const) check(['topics', 'lanes', l], topics.lanes[l].partitions);
 }
 
-function checkChannels(channels: { pools: Record<string, { name: string }[]>; routes: { pool: string }[] }, ctx: Ctx): void {
+/** Every channel needs a pool, or its requests could only fail. */
+function checkChannels(pools: Record<string, { channel: Channel }>, ctx: Ctx): void {
+  const served = new Set(Object.values(pools).map((p) => p.channel));
   for (const ch of CHANNEL_SYMBOLS) {
-    if (!channels.pools[ch]) ctx.addIssue({ code: 'custom', path: ['channels', 'pools'], message: `missing the default pool "${ch}" for channel ${ch}` });
-  }
-  channels.routes.forEach((r, i) => {
-    if (!channels.pools[r.pool]) {
-      ctx.addIssue({ code: 'custom', path: ['channels', 'routes', i, 'pool'], message: `unknown pool "${r.pool}" (known: ${Object.keys(channels.pools).join(', ')})` });
-    }
-  });
-  const seen = new Map<string, string>();
-  for (const [pool, providers] of Object.entries(channels.pools)) {
-    providers.forEach((p, i) => {
-      const other = seen.get(p.name);
-      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['channels', 'pools', pool, i, 'name'], message: `provider name "${p.name}" is also used in pool "${other}"` });
-      seen.set(p.name, pool);
-    });
+    if (!served.has(ch)) ctx.addIssue({ code: 'custom', path: ['channels', 'pools'], message: `no pool serves channel ${ch}` });
   }
 }
 

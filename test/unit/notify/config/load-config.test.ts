@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     expect(config.lanes.critical.weight).toBe(4);
     expect(config.retry.VERIFICATION.validity).toBe(30_000);
     expect(config.fatigue.rules.find((r) => r.name === 'verification-anti-abuse')?.categories).toEqual(['VERIFICATION']);
-    expect(config.channels.pools['SMS']?.[0]).toMatchObject({ name: 'sms-log', type: 'log' });
+    expect(config.channels.pools['sms']?.providers[0]).toMatchObject({ name: 'sms-log', type: 'log' });
   });
 
   it('applies NOTIFY_ environment overrides with natural types', () => {
@@ -91,15 +91,19 @@ describe('loadConfig', () => {
     rules[1]!.name = rules[0]!.name;
     const messages = errorOf(() => validateConfig(doc)).problems.map((p) => `${p.key}: ${p.message}`);
     expect(messages).toContainEqual(expect.stringContaining('categories: MARKETING is in more than one lane'));
-    expect(messages).toContainEqual(expect.stringContaining('channels.routes[0].pool: unknown pool "nope"'));
+    expect(messages).toContainEqual(expect.stringContaining('channels.routes[0].pool: no pool named "nope"'));
     expect(messages).toContainEqual(expect.stringContaining('topics.commands.partitions: must equal topics.requests.partitions'));
     expect(messages).toContainEqual(expect.stringContaining('quietHours.defaultTimeZone: expected an IANA time zone'));
     expect(messages).toContainEqual(expect.stringContaining('fatigue.rules[1].name: duplicate rule name'));
   });
 
-  it('keeps provider settings it does not know (they belong to the channels package)', () => {
+  it('validates the channels section with the channels package schema and requires a pool per channel', () => {
     const doc = defaultDoc();
-    (doc['channels'] as { pools: Record<string, unknown[]> }).pools['SMS'] = [{ name: 'smpp-a', type: 'smpp', host: '127.0.0.1', port: 2775 }];
-    expect(validateConfig(doc).channels.pools['SMS']?.[0]).toMatchObject({ host: '127.0.0.1', port: 2775 });
+    const pools = (doc['channels'] as { pools: Record<string, { providers: Record<string, unknown>[] }> }).pools;
+    pools['sms']!.providers[0]!['colour'] = 'blue';
+    delete pools['email'];
+    const keys = errorOf(() => validateConfig(doc)).problems.map((p) => `${p.key}: ${p.message}`);
+    expect(keys).toContainEqual(expect.stringContaining('channels.pools.sms.providers[0].colour: unknown key'));
+    expect(keys).toContainEqual(expect.stringContaining('channels.pools: no pool serves channel EMAIL'));
   });
 });
