@@ -1,0 +1,103 @@
+import type { Registry } from 'prom-client';
+import { StreamsConfigError } from './errors.js';
+import type { ExceptionHandler } from './runtime/exception-handlers.js';
+import { continueOnError, failOnError } from './runtime/exception-handlers.js';
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once_v2';
+
+/** Minimal structured logger; pino fits it. */
+export interface StreamsLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: StreamsLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** What the runtime is told. Only `applicationId` and `bootstrapServers` are required. */
+export interface StreamsConfig {
+  /** Consumer group id, transactional id prefix and changelog topic prefix. */
+  readonly applicationId: string;
+  readonly bootstrapServers: string;
+  readonly processingGuarantee?: ProcessingGuarantee;
+  /** How often offsets are committed. Default 1000 ms (at-least-once) or 100 ms (exactly-once). */
+  readonly commitIntervalMs?: number;
+  /** Root of local state (RocksDB, checkpoints). Default `./.state`. */
+  readonly stateDir?: string;
+  /** Records asked of the consumer per poll. Default 2000. */
+  readonly maxPollRecords?: number;
+  /** A topic-partition is paused while this many of its records wait unprocessed. Default 4000. */
+  readonly bufferedRecordsPerPartition?: number;
+  /** Where `continue` handlers send failed records. */
+  readonly deadLetterTopic?: string | null;
+  readonly deserializationHandler?: ExceptionHandler | 'fail' | 'continue';
+  readonly processingHandler?: ExceptionHandler | 'fail' | 'continue';
+  readonly productionHandler?: ExceptionHandler | 'fail' | 'continue';
+  /** Replication factor of changelog topics the runtime creates. Default 1. */
+  readonly replicationFactor?: number;
+  /** How often checkpoint files are written under at-least-once. Default 10 s. */
+  readonly checkpointIntervalMs?: number;
+  readonly sessionTimeoutMs?: number;
+  /** Under exactly-once, how long a crashed member's open transaction blocks readers. Default 10 s. */
+  readonly transactionTimeoutMs?: number;
+  /** Passed to librdkafka as is, for every client (SASL, SSL, client.id…). */
+  readonly clientConfig?: Readonly<Record<string, string | number | boolean>>;
+  readonly consumerConfig?: Readonly<Record<string, string | number | boolean>>;
+  readonly producerConfig?: Readonly<Record<string, string | number | boolean>>;
+  readonly metrics?: Registry | null;
+  readonly logger?: StreamsLogger;
+}
+
+export interface ResolvedStreamsConfig extends Required<Omit<StreamsConfig, 'deserializationHandler' | 'processingHandler' | 'productionHandler'>> {
+  readonly deserializationHandler: ExceptionHandler;
+  readonly processingHandler: ExceptionHandler;
+  readonly productionHandler: ExceptionHandler;
+}
+
+function handler(key: string, h: StreamsConfig['processingHandler']): ExceptionHandler {
+  if (h === undefined || h === 'fail') return failOnError;
+  if (h === 'continue') return continueOnError;
+  if (typeof h === 'function') return h;
+  throw new StreamsConfigError(key, `expected 'fail', 'continue' or a function, got ${JSON.stringify(h)}`);
+}
+
+function positiveInt(key: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new StreamsConfigError(key, `expected a positive integer, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Fills defaults and checks every value; a bad one throws `StreamsConfigError` naming the key. */
+export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
+  if (!c.applicationId || !/^[a-zA-Z0-9._-]+$/.test(c.applicationId)) {
+    throw new StreamsConfigError('applicationId', 'required; letters, digits, ".", "_" and "-" only (it prefixes topic names)');
+  }
+  if (!c.bootstrapServers) throw new StreamsConfigError('bootstrapServers', 'required, e.g. 127.0.0.1:9092');
+  const guarantee = c.processingGuarantee ?? 'at_least_once';
+  if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once_v2') {
+    throw new StreamsConfigError('processingGuarantee', `expected at_least_once or exactly_once_v2, got ${JSON.stringify(guarantee)}`);
+  }
+  return {
+    applicationId: c.applicationId,
+    bootstrapServers: c.bootstrapServers,
+    processingGuarantee: guarantee,
+    commitIntervalMs: positiveInt('commitIntervalMs', c.commitIntervalMs, guarantee === 'exactly_once_v2' ? 100 : 1000),
+    stateDir: c.stateDir ?? './.state',
+    maxPollRecords: positiveInt('maxPollRecords', c.maxPollRecords, 2000),
+    bufferedRecordsPerPartition: positiveInt('bufferedRecordsPerPartition', c.bufferedRecordsPerPartition, 4000),
+    deadLetterTopic: c.deadLetterTopic ?? null,
+    deserializationHandler: handler('deserializationHandler', c.deserializationHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),
+    processingHandler: handler('processingHandler', c.processingHandler),
+    productionHandler: handler('productionHandler', c.productionHandler),
+    replicationFactor: positiveInt('replicationFactor', c.replicationFactor, 1),
+    checkpointIntervalMs: positiveInt('checkpointIntervalMs', c.checkpointIntervalMs, 10_000),
+    sessionTimeoutMs: positiveInt('sessionTimeoutMs', c.sessionTimeoutMs, 10_000),
+    transactionTimeoutMs: positiveInt('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),
+    clientConfig: c.clientConfig ?? {},
+    consumerConfig: c.consumerConfig ?? {},
+    producerConfig: c.producerConfig ?? {},
+    metrics: c.metrics ?? null,
+    logger: c.logger ?? silentLogger,
+  };
+}

@@ -1,0 +1,181 @@
+import KafkaJs from '@confluentinc/kafka-javascript';
+import type { Headers } from '../processor/record.js';
+import type { RawRecord } from '../runtime/exception-handlers.js';
+import { call, toKafkaError } from './promisify.js';
+
+const { KafkaConsumer, CODES } = KafkaJs;
+/** The cooperative-rebalance methods exist at run time but are missing from the typings. */
+type NativeConsumer = InstanceType<typeof KafkaConsumer> & {
+  assignmentLost(): boolean;
+  incrementalAssign(partitions: unknown[]): void;
+  incrementalUnassign(partitions: unknown[]): void;
+};
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: number;
+}
+
+/** A rebalance as the group coordinator announced it (cooperative: only the delta). */
+export interface RebalanceEvent {
+  readonly kind: 'assigned' | 'revoked' | 'lost';
+  readonly partitions: readonly TopicPartition[];
+}
+
+interface NativeMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp?: number;
+  key?: Buffer | string | null;
+  value: Buffer | null;
+  headers?: { [key: string]: string | Buffer }[];
+}
+
+function toHeaders(list: NativeMessage['headers']): Headers {
+  if (!list || list.length === 0) return EMPTY_HEADERS;
+  const h: { [name: string]: Buffer } = {};
+  for (const entry of list) {
+    for (const name in entry) {
+      const v = entry[name]!;
+      h[name] = typeof v === 'string' ? Buffer.from(v) : v;
+    }
+  }
+  return h;
+}
+
+const EMPTY_HEADERS: Headers = Object.freeze({});
+
+export function toRawRecord(m: NativeMessage): RawRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    timestamp: m.timestamp ?? Date.now(),
+    key: m.key === undefined || m.key === null ? null : typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
+    value: m.value,
+    headers: toHeaders(m.headers),
+  };
+}
+
+/**
+ * The group consumer of a stream thread, in the node-rdkafka style that measured fastest
+ * (`consume(n)` batches). Rebalances are queued as events; the owner applies them between
+ * batches, after committing what it must (cooperative protocol: the revoked partitions stay
+ * ours until the owner calls `unassign`).
+ */
+export class GroupConsumer {
+  private readonly consumer: NativeConsumer;
+  private readonly rebalances: RebalanceEvent[] = [];
+  private fatal: Error | null = null;
+
+  constructor(
+    config: Record<string, unknown>,
+    private readonly onRebalance: () => void = () => {},
+  ) {
+    this.consumer = new KafkaConsumer(
+      {
+        ...config,
+        rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => {
+          const partitions = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+          if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) this.rebalances.push({ kind: 'assigned', partitions });
+          else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+            this.rebalances.push({ kind: this.consumer.assignmentLost() ? 'lost' : 'revoked', partitions });
+          }
+          this.onRebalance();
+        },
+      } as never,
+      // The node-rdkafka-style consumer reads auto.offset.reset from the topic config.
+      { 'auto.offset.reset': (config['auto.offset.reset'] as string | undefined) ?? 'earliest' } as never,
+    ) as NativeConsumer;
+    this.consumer.on('event.error', (err: unknown) => {
+      const e = err as { isFatal?: boolean };
+      if (e.isFatal) this.fatal = toKafkaError('the consumer failed', err);
+    });
+  }
+
+  get native(): NativeConsumer {
+    return this.consumer;
+  }
+
+  async connect(): Promise<void> {
+    await call('connecting the consumer', (cb) => this.consumer.connect({ timeout: 15_000 }, cb as never));
+    this.consumer.setDefaultConsumeTimeout(50);
+  }
+
+  subscribe(topics: readonly string[]): void {
+    this.consumer.subscribe([...topics]);
+  }
+
+  takeRebalances(): RebalanceEvent[] {
+    return this.rebalances.splice(0, this.rebalances.length);
+  }
+
+  hasPendingRebalance(): boolean {
+    return this.rebalances.length > 0;
+  }
+
+  incrementalAssign(partitions: readonly TopicPartitionOffset[] | readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.incrementalAssign(partitions as never);
+  }
+
+  incrementalUnassign(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.incrementalUnassign(partitions as never);
+  }
+
+  /** Up to `max` records; resolves after at most ~50 ms when nothing arrives. */
+  consume(max: number): Promise<RawRecord[]> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve, reject) => {
+      this.consumer.consume(max, (err, messages) => {
+        if (err) {
+          const code = (err as { code?: number }).code;
+          // A timeout or partition EOF is not a failure of the consume loop.
+          if (code === CODES.ERRORS.ERR__TIMED_OUT || code === CODES.ERRORS.ERR__PARTITION_EOF) return resolve([]);
+          return reject(toKafkaError('consuming', err));
+        }
+        const out = new Array<RawRecord>(messages.length);
+        for (let i = 0; i < messages.length; i++) out[i] = toRawRecord(messages[i] as NativeMessage);
+        resolve(out);
+      });
+    });
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.pause(partitions as never);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.resume(partitions as never);
+  }
+
+  /** Commits offsets (next offset to read) and waits for the broker's answer. */
+  commitSync(offsets: readonly TopicPartitionOffset[]): void {
+    if (offsets.length === 0) return;
+    try {
+      this.consumer.commitSync(offsets as never);
+    } catch (err) {
+      throw toKafkaError('committing offsets', err);
+    }
+  }
+
+  /** Committed offsets of the group for these partitions (-1001 when none). */
+  committed(partitions: readonly TopicPartition[], timeoutMs = 10_000): Promise<TopicPartitionOffset[]> {
+    return call<TopicPartitionOffset[]>('reading committed offsets', (cb) =>
+      this.consumer.committed(partitions as never, timeoutMs, cb as never),
+    );
+  }
+
+  seek(tp: TopicPartitionOffset, timeoutMs = 5_000): Promise<void> {
+    return call('seeking', (cb) => this.consumer.seek(tp as never, timeoutMs, cb as never));
+  }
+
+  async close(): Promise<void> {
+    if (!this.consumer.isConnected()) return;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+}

@@ -1,0 +1,126 @@
+import { Registry } from 'prom-client';
+import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../config.js';
+import { TopologyError, IllegalStateError } from '../errors.js';
+import { KafkaAdmin, type TopicSpec } from '../kafka/admin.js';
+import type { SubTopology, Topology } from '../topology/topology.js';
+import { changelogTopicName } from './state-manager.js';
+import { StreamThread } from './stream-thread.js';
+import { StreamsMetrics } from './task-metrics.js';
+
+/** CREATED → REBALANCING/RUNNING → PENDING_SHUTDOWN → NOT_RUNNING; ERROR if a thread died. */
+export type StreamsState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+export interface KafkaStreamsOptions {
+  /** Stream threads in this process, each with its own consumer in the group. Default 1. */
+  readonly threads?: number;
+}
+
+/**
+ * The runtime: runs a topology against a Kafka cluster as a member of the consumer group named
+ * by `applicationId`. Start as many processes as there are partitions to share; tasks move
+ * between them on rebalance and restore their stores from changelogs.
+ */
+export class KafkaStreams {
+  private streamsState: StreamsState = 'CREATED';
+  private readonly config: ResolvedStreamsConfig;
+  private readonly threads: StreamThread[] = [];
+  private readonly admin: KafkaAdmin;
+  private readonly subTopologies: SubTopology[];
+  readonly metrics: StreamsMetrics | null;
+
+  constructor(
+    private readonly topology: Topology,
+    config: StreamsConfig,
+    private readonly options: KafkaStreamsOptions = {},
+  ) {
+    this.config = resolveStreamsConfig(config);
+    this.subTopologies = topology.describe();
+    this.admin = new KafkaAdmin({ 'bootstrap.servers': this.config.bootstrapServers, ...this.config.clientConfig });
+    this.metrics = this.config.metrics ? new StreamsMetrics(this.config.metrics) : null;
+  }
+
+  get state(): StreamsState {
+    if (this.streamsState === 'RUNNING' && this.threads.some((t) => t.state === 'ERROR')) return 'ERROR';
+    return this.streamsState;
+  }
+
+  /** All threads running and every assigned task restored. Backs `/readyz`. */
+  isReady(): boolean {
+    return this.streamsState === 'RUNNING' && this.threads.every((t) => t.allTasksRunning());
+  }
+
+  runningTaskIds(): string[] {
+    return this.threads.flatMap((t) => t.runningTaskIds());
+  }
+
+  /** The first failure of any thread, if one died. */
+  failure(): Error | null {
+    for (const t of this.threads) if (t.failureCause()) return t.failureCause();
+    return null;
+  }
+
+  /**
+   * Checks the source topics (they must exist, and the sources of one sub-topology must have the
+   * same partition count), creates missing changelog topics, then starts the threads.
+   */
+  async start(): Promise<void> {
+    if (this.streamsState !== 'CREATED') throw new IllegalStateError(`start() called in state ${this.streamsState}`);
+    this.streamsState = 'STARTING';
+    const sourceTopics = this.subTopologies.flatMap((s) => s.sourceTopics);
+    const counts = await this.admin.partitionCounts([...sourceTopics, ...this.topology.sinkTopics()]);
+    const changelogs: TopicSpec[] = [];
+    for (const sub of this.subTopologies) {
+      const missing = sub.sourceTopics.filter((t) => !counts.has(t));
+      if (missing.length > 0) {
+        throw new TopologyError(`source topic(s) ${missing.join(', ')} do not exist; create them first (e.g. the CLI's "topics create")`);
+      }
+      const partitions = new Set(sub.sourceTopics.map((t) => counts.get(t)!));
+      if (partitions.size > 1) {
+        throw new TopologyError(
+          `sub-topology ${sub.id} reads ${sub.sourceTopics.map((t) => `${t} (${counts.get(t)} partitions)`).join(', ')}; ` +
+            'topics read together must have the same partition count',
+        );
+      }
+      const n = counts.get(sub.sourceTopics[0]!)!;
+      for (const store of sub.storeNames) {
+        const builder = this.topology.storeBuilder(store)!;
+        if (!builder.loggingEnabled) continue;
+        changelogs.push({
+          name: changelogTopicName(this.config.applicationId, store),
+          partitions: n,
+          replicationFactor: this.config.replicationFactor,
+          config: { 'cleanup.policy': 'compact', ...builder.changelogConfig },
+        });
+      }
+    }
+    await this.admin.createTopics(changelogs);
+    const missingSinks = this.topology.sinkTopics().filter((t) => !counts.has(t));
+    if (missingSinks.length > 0) {
+      throw new TopologyError(`sink topic(s) ${missingSinks.join(', ')} do not exist; create them first`);
+    }
+    const n = this.options.threads ?? 1;
+    for (let i = 0; i < n; i++) {
+      this.threads.push(new StreamThread(this.topology, this.subTopologies, this.config, this.admin, this.metrics, `thread-${i}`));
+    }
+    for (const t of this.threads) await t.start();
+    this.streamsState = 'RUNNING';
+  }
+
+  /** Stops fetching, commits, closes tasks with checkpoints and leaves the group. */
+  async close(): Promise<void> {
+    if (this.streamsState === 'NOT_RUNNING' || this.streamsState === 'CREATED') {
+      this.streamsState = 'NOT_RUNNING';
+      await this.admin.close();
+      return;
+    }
+    this.streamsState = 'PENDING_SHUTDOWN';
+    await Promise.all(this.threads.map((t) => t.shutdown()));
+    await this.admin.close();
+    this.streamsState = this.failure() ? 'ERROR' : 'NOT_RUNNING';
+  }
+
+  /** A registry to expose when the caller gave none. */
+  static newRegistry(): Registry {
+    return new Registry();
+  }
+}

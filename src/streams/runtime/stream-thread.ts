@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import type { ResolvedStreamsConfig } from '../config.js';
+import { StreamsError } from '../errors.js';
+import type { KafkaAdmin } from '../kafka/admin.js';
+import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
+import { StreamProducer } from '../kafka/producer.js';
+import type { SubTopology, Topology } from '../topology/topology.js';
+import { ChangelogReader } from './changelog-reader.js';
+import type { RecordCollector } from './record-collector.js';
+import { StateManager } from './state-manager.js';
+import { StreamTask } from './stream-task.js';
+import type { StreamsMetrics } from './task-metrics.js';
+
+/** CREATED → STARTING → RUNNING → PENDING_SHUTDOWN → DEAD; ERROR when it failed. */
+export type ThreadState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'DEAD' | 'ERROR';
+
+interface OwnedTask {
+  readonly sub: SubTopology;
+  readonly task: StreamTask;
+  readonly state: StateManager;
+  /** The partitions this task reads: its sub-topology's source topics at its partition. */
+  readonly partitions: TopicPartition[];
+  restored: boolean;
+}
+
+/**
+ * One stream thread: a group consumer, a producer and the tasks of the partitions assigned to it.
+ *
+ * Co-partitioning under the cooperative protocol: the group assigns only each sub-topology's
+ * first source topic (its "leader"); the thread then assigns itself the same partition of the
+ * sub-topology's other source topics. A task's partitions therefore always move together, which
+ * the cooperative-sticky assignor alone would not guarantee.
+ */
+export class StreamThread {
+  private threadState: ThreadState = 'CREATED';
+  private readonly consumer: GroupConsumer;
+  private readonly producer: StreamProducer;
+  private readonly restorer: ChangelogReader;
+  private readonly tasks = new Map<string, OwnedTask>();
+  private readonly subByLeader = new Map<string, SubTopology>();
+  private readonly taskByTopicPartition = new Map<string, OwnedTask>();
+  private readonly paused = new Set<string>();
+  private lastCommitMs = Date.now();
+  private lastCheckpointMs = Date.now();
+  private commitRequested = false;
+  private inTransaction = false;
+  private loop: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private readonly collector: RecordCollector;
+  private readonly partitionCounts = new Map<string, number>();
+
+  constructor(
+    private readonly topology: Topology,
+    subTopologies: readonly SubTopology[],
+    private readonly config: ResolvedStreamsConfig,
+    private readonly admin: KafkaAdmin,
+    private readonly metrics: StreamsMetrics | null,
+    readonly name: string,
+  ) {
+    const eos = config.processingGuarantee === 'exactly_once_v2';
+    const base = { 'bootstrap.servers': config.bootstrapServers, 'client.id': `${config.applicationId}-${name}`, ...config.clientConfig };
+    this.consumer = new GroupConsumer({
+      ...base,
+      'group.id': config.applicationId,
+      'partition.assignment.strategy': 'cooperative-sticky',
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'session.timeout.ms': config.sessionTimeoutMs,
+      'heartbeat.interval.ms': Math.max(500, Math.floor(config.sessionTimeoutMs / 5)),
+      'isolation.level': eos ? 'read_committed' : 'read_uncommitted',
+      'auto.offset.reset': 'earliest',
+      'fetch.wait.max.ms': 50,
+      ...config.consumerConfig,
+    });
+    this.producer = new StreamProducer({
+      ...base,
+      // Java clients' key hashing, so that our outputs land on the partitions producers chose.
+      partitioner: 'murmur2_random',
+      'linger.ms': 5,
+      'batch.num.messages': 10_000,
+      'queue.buffering.max.messages': 500_000,
+      'compression.type': 'lz4',
+      'enable.idempotence': true,
+      ...(eos
+        ? { 'transactional.id': `${config.applicationId}-${name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
+        : {}),
+      ...config.producerConfig,
+    });
+    this.restorer = new ChangelogReader(base);
+    for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
+    this.collector = {
+      send: (topic, partition, key, value, timestamp, headers) => this.producer.send(topic, partition, key, value, timestamp, headers),
+      partitionsFor: (topic) => this.partitionCounts.get(topic) ?? 1,
+    };
+  }
+
+  get state(): ThreadState {
+    return this.threadState;
+  }
+
+  /** Tasks that are assigned and restored. */
+  runningTaskIds(): string[] {
+    return [...this.tasks.entries()].filter(([, t]) => t.restored).map(([id]) => id);
+  }
+
+  /** True when every assigned task finished restoring (readiness). */
+  allTasksRunning(): boolean {
+    return this.threadState === 'RUNNING' && [...this.tasks.values()].every((t) => t.restored);
+  }
+
+  async start(): Promise<void> {
+    this.threadState = 'STARTING';
+    const sinkTopics = this.topology.sinkTopics();
+    for (const [t, n] of await this.admin.partitionCounts(sinkTopics)) this.partitionCounts.set(t, n);
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.subscribe([...this.subByLeader.keys()]);
+    this.threadState = 'RUNNING';
+    this.loop = this.run().catch((err: unknown) => {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      this.threadState = 'ERROR';
+      this.config.logger.error({ err: this.failure, thread: this.name }, 'stream thread failed; it stops and its partitions move to other members');
+    });
+  }
+
+  /** Resolves when the thread has stopped; rejects with the failure if it died. */
+  async join(): Promise<void> {
+    await this.loop;
+    if (this.failure) throw this.failure;
+  }
+
+  failureCause(): Error | null {
+    return this.failure;
+  }
+
+  /** Stops fetching, commits, closes tasks cleanly (checkpoints) and leaves the group. */
+  async shutdown(): Promise<void> {
+    if (this.threadState === 'RUNNING' || this.threadState === 'STARTING') this.threadState = 'PENDING_SHUTDOWN';
+    await this.loop;
+    try {
+      if (!this.failure) {
+        await this.commit();
+        for (const id of [...this.tasks.keys()]) await this.closeTask(id, true);
+      } else {
+        for (const id of [...this.tasks.keys()]) await this.closeTask(id, false);
+        if (this.inTransaction) await this.producer.abortTransaction().catch(() => undefined);
+      }
+    } finally {
+      await this.consumer.close();
+      await this.producer.close();
+      await this.restorer.close();
+      if (this.threadState !== 'ERROR') this.threadState = 'DEAD';
+    }
+  }
+
+  private async run(): Promise<void> {
+    const cfg = this.config;
+    while (this.threadState === 'RUNNING') {
+      await this.applyRebalances();
+      await this.restoreNewTasks();
+      const records = await this.consumer.consume(cfg.maxPollRecords);
+      for (const r of records) {
+        const owned = this.taskByTopicPartition.get(`${r.topic}:${r.partition}`);
+        // Records of a partition revoked a moment ago are dropped; its new owner re-reads them.
+        if (owned) owned.task.addRecords([r]);
+      }
+      if (this.consumer.hasPendingRebalance()) continue;
+      for (const owned of this.tasks.values()) {
+        if (!owned.restored) continue;
+        await this.ensureTransaction();
+        while (owned.task.bufferedCount() > 0) await owned.task.process(cfg.maxPollRecords);
+        if (owned.task.takeCommitRequest()) this.commitRequested = true;
+      }
+      const now = Date.now();
+      for (const owned of this.tasks.values()) {
+        if (!owned.restored) continue;
+        await this.ensureTransaction();
+        await owned.task.punctuateWallClock(now);
+      }
+      this.updatePauses();
+      if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
+    }
+  }
+
+  private async ensureTransaction(): Promise<void> {
+    if (this.producer.isTransactional && !this.inTransaction) {
+      await this.producer.beginTransaction();
+      this.inTransaction = true;
+    }
+  }
+
+  /**
+   * The commit, in order:
+   * 1. flush every task's stores (their changelog records go to the producer);
+   * 2a. at-least-once: flush the producer (outputs and changelogs acknowledged), then commit
+   *     the consumed offsets;
+   * 2b. exactly-once: add the consumed offsets to the transaction and commit it (outputs,
+   *     changelogs and offsets become visible together);
+   * 3. at-least-once, every checkpoint interval: write checkpoint files.
+   */
+  private async commit(): Promise<void> {
+    const started = Date.now();
+    const offsets: TopicPartitionOffset[] = [];
+    for (const owned of this.tasks.values()) {
+      if (!owned.restored) continue;
+      await this.ensureTransaction();
+      await owned.task.flushStores();
+      for (const [topic, offset] of owned.task.takeConsumedOffsets()) offsets.push({ topic, partition: owned.task.partition, offset });
+    }
+    if (this.producer.isTransactional) {
+      if (this.inTransaction) {
+        if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
+        await this.producer.commitTransaction();
+        this.inTransaction = false;
+      }
+    } else {
+      await this.producer.flush();
+      this.consumer.commitSync(offsets);
+      if (started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
+        this.lastCheckpointMs = started;
+        for (const owned of this.tasks.values()) if (owned.restored) await this.writeCheckpoint(owned);
+      }
+    }
+    this.commitRequested = false;
+    this.lastCommitMs = Date.now();
+    this.metrics?.commits.inc();
+    this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
+  }
+
+  private async writeCheckpoint(owned: OwnedTask): Promise<void> {
+    const offsets = new Map<string, number>();
+    for (const [store, topic] of owned.state.changelogTopics()) {
+      offsets.set(store, await this.producer.endOffset(topic, owned.task.partition));
+    }
+    await owned.state.writeCheckpoint(offsets);
+  }
+
+  private async applyRebalances(): Promise<void> {
+    for (const event of this.consumer.takeRebalances()) {
+      if (event.kind === 'assigned') {
+        const all: TopicPartition[] = [];
+        for (const tp of event.partitions) {
+          const sub = this.subByLeader.get(tp.topic);
+          if (!sub) continue;
+          const owned = this.createTask(sub, tp.partition);
+          all.push(...owned.partitions);
+        }
+        // Followers are assigned with the leader; their positions come from committed offsets.
+        this.consumer.incrementalAssign(all);
+        this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`) }, 'partitions assigned');
+      } else {
+        const clean = event.kind === 'revoked';
+        if (clean) await this.commit();
+        const all: TopicPartition[] = [];
+        for (const tp of event.partitions) {
+          const sub = this.subByLeader.get(tp.topic);
+          if (!sub) continue;
+          const id = `${sub.id}_${tp.partition}`;
+          const owned = this.tasks.get(id);
+          if (!owned) continue;
+          all.push(...owned.partitions);
+          await this.closeTask(id, clean);
+        }
+        this.consumer.incrementalUnassign(all);
+        this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`), lost: !clean }, 'partitions revoked');
+      }
+    }
+  }
+
+  private createTask(sub: SubTopology, partition: number): OwnedTask {
+    const id = `${sub.id}_${partition}`;
+    const existing = this.tasks.get(id);
+    if (existing) return existing;
+    let task: StreamTask | undefined;
+    const state = new StateManager({
+      applicationId: this.config.applicationId,
+      topology: this.topology,
+      subTopology: sub,
+      partition,
+      taskId: id,
+      stateDir: this.config.stateDir,
+      changelog: { send: (topic, p, key, value, ts) => this.producer.send(topic, p, key, value, ts, undefined) },
+      metrics: this.config.metrics,
+      streamTime: () => task?.streamTimeMs() ?? -1,
+    });
+    task = new StreamTask({
+      applicationId: this.config.applicationId,
+      subTopology: sub,
+      topology: this.topology,
+      partition,
+      stores: state.stores,
+      collector: this.collector,
+      wallClock: Date.now,
+      deserializationHandler: this.config.deserializationHandler,
+      processingHandler: this.config.processingHandler,
+      productionHandler: this.config.productionHandler,
+      deadLetterTopic: this.config.deadLetterTopic,
+      metrics: this.metrics?.forTask(id) ?? null,
+      onDeadLetter: (f) => this.config.logger.warn({ task: id, stage: f.stage, node: f.node, topic: f.record?.topic, partition: f.record?.partition, offset: f.record?.offset, error: f.error.message }, 'record dead-lettered'),
+      requestCommit: () => {
+        this.commitRequested = true;
+      },
+    });
+    const owned: OwnedTask = { sub, task, state, partitions: sub.sourceTopics.map((topic) => ({ topic, partition })), restored: false };
+    this.tasks.set(id, owned);
+    for (const tp of owned.partitions) this.taskByTopicPartition.set(`${tp.topic}:${tp.partition}`, owned);
+    return owned;
+  }
+
+  /** Opens and restores the stores of new tasks, then starts them. */
+  private async restoreNewTasks(): Promise<void> {
+    for (const [id, owned] of this.tasks) {
+      if (owned.restored) continue;
+      const started = Date.now();
+      const checkpoint = await owned.state.readCheckpoint();
+      const logged = owned.sub.storeNames.some((n) => this.topology.storeBuilder(n)?.loggingEnabled);
+      // No checkpoint: the local state may be ahead of or behind the changelog; start over.
+      if (checkpoint.size === 0 && logged) await owned.state.wipe();
+      await owned.state.open();
+      let restored = 0;
+      for (const [storeName, topic] of owned.state.changelogTopics()) {
+        const store = owned.state.stores.get(storeName)!;
+        const from = checkpoint.get(storeName) ?? 0;
+        const result = await this.restorer.restore(store, topic, owned.task.partition, from, (n) => this.metrics?.restored.labels(storeName).inc(n));
+        restored += result.restored;
+      }
+      // Under exactly-once, state written after this point may belong to a transaction that
+      // aborts; without a checkpoint a crash makes the next start restore from scratch.
+      if (this.config.processingGuarantee === 'exactly_once_v2') await owned.state.deleteCheckpoint();
+      await owned.task.initialize();
+      owned.restored = true;
+      this.config.logger.info({ thread: this.name, task: id, restoredRecords: restored, ms: Date.now() - started }, 'task restored and running');
+    }
+  }
+
+  private async closeTask(id: string, clean: boolean): Promise<void> {
+    const owned = this.tasks.get(id);
+    if (!owned) return;
+    this.tasks.delete(id);
+    for (const tp of owned.partitions) {
+      this.taskByTopicPartition.delete(`${tp.topic}:${tp.partition}`);
+      this.paused.delete(`${tp.topic}:${tp.partition}`);
+    }
+    try {
+      if (clean && owned.restored) {
+        await owned.task.close();
+        await owned.state.flush();
+        if (this.inTransaction) {
+          await this.producer.commitTransaction();
+          this.inTransaction = false;
+        } else await this.producer.flush();
+        await this.writeCheckpoint(owned);
+      } else {
+        await owned.task.close();
+      }
+    } catch (err) {
+      if (!(err instanceof StreamsError)) throw err;
+      this.config.logger.warn({ task: id, err }, 'task closed uncleanly; its state will be restored from the changelog');
+    } finally {
+      await owned.state.close();
+    }
+  }
+
+  /** Pauses partitions whose buffer is full, so a backlog in one never delays the others. */
+  private updatePauses(): void {
+    const limit = this.config.bufferedRecordsPerPartition;
+    const toPause: TopicPartition[] = [];
+    const toResume: TopicPartition[] = [];
+    for (const owned of this.tasks.values()) {
+      for (const tp of owned.partitions) {
+        const key = `${tp.topic}:${tp.partition}`;
+        const full = !owned.restored || owned.task.bufferedCount(tp.topic) >= limit;
+        if (full && !this.paused.has(key)) {
+          this.paused.add(key);
+          toPause.push(tp);
+        } else if (!full && this.paused.has(key)) {
+          this.paused.delete(key);
+          toResume.push(tp);
+        }
+      }
+    }
+    this.consumer.pause(toPause);
+    this.consumer.resume(toResume);
+  }
+}
