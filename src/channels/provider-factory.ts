@@ -8,6 +8,7 @@ import type { SecretSource } from './secret.js';
 import type { Channel, ChannelProvider } from './types.js';
 import { LogProvider } from './log/log-provider.js';
 import { WebhookProvider } from './webhook/webhook-provider.js';
+import { SmppProvider } from './smpp/smpp-provider.js';
 
 /** What providers need from their surroundings. */
 export interface ProviderContext {
@@ -23,6 +24,8 @@ export function createProvider(config: ProviderConfig, channel: Channel, key: st
   switch (config.type) {
     case 'log':
       return new LogProvider(config, channel, context.print);
+    case 'smpp':
+      return new SmppProvider(config, channel, secret(config.password, 'password'));
     case 'webhook':
       return new WebhookProvider(config, channel, secret(config.secret, 'secret'));
     default:

@@ -6,7 +6,7 @@
  * at the pace tokens are granted (a token taken while waiting for a slot would let sends bunch
  * up later and exceed the rate at the peer).
  */
-import { describeError, retryable } from '../channel-error.js';
+import { describeError, permanent, retryable } from '../channel-error.js';
 import type { ProviderMetrics } from '../channel-metrics.js';
 import type { ChannelProvider, DeliveryReportListener, OutboundMessage, SendResult } from '../types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -73,6 +73,12 @@ export class GuardedProvider {
   /** Sends one message under the guards. Never rejects. */
   async send(message: OutboundMessage): Promise<SendResult> {
     if (this.#closed) return retryable(message.messageId, this.name, 'provider closed');
+    if (message.expireAt !== undefined && message.expireAt <= Date.now()) {
+      // A late verification code is useless (DESIGN F10); do not spend a send on it.
+      const result = permanent(message.messageId, this.name, 'expired before sending');
+      this.#metrics.observe(result, 0);
+      return result;
+    }
     const ticket = this.#breaker.acquire();
     if (ticket === null) {
       this.#metrics.refused('circuit_open');
