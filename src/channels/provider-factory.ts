@@ -2,6 +2,9 @@
  * Builds one protocol provider from its config, resolving its credentials. The only place that
  * knows every provider class, so adding a protocol means one schema, one class, one case here.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ChannelError } from './channel-error.js';
 import type { ProviderConfig } from './provider-config.js';
 import { resolveSecret } from './secret.js';
 import type { SecretSource } from './secret.js';
@@ -9,12 +12,24 @@ import type { Channel, ChannelProvider } from './types.js';
 import { LogProvider } from './log/log-provider.js';
 import { WebhookProvider } from './webhook/webhook-provider.js';
 import { SmppProvider } from './smpp/smpp-provider.js';
+import { ApnsProvider } from './push/apns-provider.js';
+import { ApnsTokenSigner } from './push/apns-token.js';
 
 /** What providers need from their surroundings. */
 export interface ProviderContext {
   secrets: SecretSource;
   /** Where the log provider prints when `print: true` (default stdout). */
   print?: (line: string) => void;
+}
+
+/** Reads a non-secret file named in config (e.g. a CA certificate), relative to the base dir. */
+function readConfigFile(file: string, key: string, context: ProviderContext): string {
+  const path = isAbsolute(file) ? file : resolve(context.secrets.baseDir, file);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ChannelError('CONFIG_INVALID', `${key}: cannot read ${path}`, { cause: error });
+  }
 }
 
 /** Creates the provider; `key` is its config path for error messages. */
@@ -26,6 +41,16 @@ export function createProvider(config: ProviderConfig, channel: Channel, key: st
       return new LogProvider(config, channel, context.print);
     case 'smpp':
       return new SmppProvider(config, channel, secret(config.password, 'password'));
+    case 'apns': {
+      const signer = new ApnsTokenSigner({
+        teamId: config.teamId,
+        keyId: config.keyId,
+        signingKey: secret(config.signingKey, 'signingKey'),
+        refreshMinutes: config.tokenRefreshMinutes,
+      });
+      const ca = config.caFile === undefined ? undefined : readConfigFile(config.caFile, `${key}.caFile`, context);
+      return new ApnsProvider(config, channel, signer, ca);
+    }
     case 'webhook':
       return new WebhookProvider(config, channel, secret(config.secret, 'secret'));
     default:
