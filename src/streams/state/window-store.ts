@@ -26,3 +26,35 @@ export interface WindowStore<K, V> extends StateStore {
   /** Every key's windows with `timeFrom <= windowStart <= timeTo`, in time order. */
   fetchAll(timeFrom: number, timeTo: number): AsyncIterable<WindowedKeyValue<K, V>>;
 }
+
+/** One window write at the byte level; a null value deletes the window. */
+export interface WindowBytesEntry {
+  readonly key: Buffer;
+  readonly windowStart: number;
+  readonly value: Buffer | null;
+}
+
+/** One stored window at the byte level. */
+export interface WindowedBytes {
+  readonly key: Buffer;
+  readonly windowStart: number;
+  readonly value: Buffer;
+}
+
+/**
+ * A byte-level windowed store: the innermost layer (time segments of RocksDB or in-memory
+ * stores) and every decorator between it and the typed {@link WindowStore}. Windows older than
+ * the retention (behind the task's stream time) are never returned and writes to them are
+ * ignored. Window starts are non-negative integers (milliseconds).
+ */
+export interface WindowBytesStore extends StateStore {
+  readonly retentionMs: number;
+  readonly segmentIntervalMs: number;
+  get(key: Buffer, windowStart: number): Promise<Buffer | undefined>;
+  /** Writes a batch (atomically within each segment). */
+  write(entries: readonly WindowBytesEntry[]): Promise<void>;
+  /** Windows of one key with `timeFrom <= windowStart <= timeTo`, oldest first. */
+  fetchRange(key: Buffer, timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes>;
+  /** Every key's windows with `timeFrom <= windowStart <= timeTo`, by window start, then key bytes. */
+  fetchAll(timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes>;
+}
