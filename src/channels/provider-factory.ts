@@ -14,6 +14,11 @@ import { WebhookProvider } from './webhook/webhook-provider.js';
 import { SmppProvider } from './smpp/smpp-provider.js';
 import { ApnsProvider } from './push/apns-provider.js';
 import { ApnsTokenSigner } from './push/apns-token.js';
+import { FcmProvider } from './push/fcm-provider.js';
+import { parseServiceAccount, serviceAccountTokenFetcher } from './push/google-service-account-token.js';
+import { HuaweiPushProvider } from './push/huawei-push-provider.js';
+import { WechatTemplateProvider } from './wechat/wechat-template-provider.js';
+import { AccessTokenCache } from './http/access-token-cache.js';
 
 /** What providers need from their surroundings. */
 export interface ProviderContext {
@@ -51,6 +56,16 @@ export function createProvider(config: ProviderConfig, channel: Channel, key: st
       const ca = config.caFile === undefined ? undefined : readConfigFile(config.caFile, `${key}.caFile`, context);
       return new ApnsProvider(config, channel, signer, ca);
     }
+    case 'fcm': {
+      const account = parseServiceAccount(secret(config.serviceAccount, 'serviceAccount'), `${key}.serviceAccount`);
+      const agent = FcmProvider.agent(config);
+      const tokens = new AccessTokenCache(serviceAccountTokenFetcher(account, config.tokenUrl, agent), { refreshMarginMs: 5 * 60_000 });
+      return new FcmProvider(config, channel, agent, tokens);
+    }
+    case 'huawei':
+      return new HuaweiPushProvider(config, channel, secret(config.clientSecret, 'clientSecret'));
+    case 'wechat':
+      return new WechatTemplateProvider(config, channel, secret(config.appSecret, 'appSecret'));
     case 'webhook':
       return new WebhookProvider(config, channel, secret(config.secret, 'secret'));
     default:

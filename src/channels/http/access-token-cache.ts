@@ -73,3 +73,27 @@ export class AccessTokenCache {
     }
   }
 }
+
+/** One attempt's outcome: a result, or "the API rejected this token". */
+export type TokenAttempt<T> = { result: T } | { tokenRejected: true; reason: string };
+
+/**
+ * Runs `attempt` with a cached token; if the API says the token is stale, invalidates it,
+ * fetches a fresh one and runs `attempt` once more, so the message is not lost to a token
+ * refresh. A second rejection is returned to the caller as `onRejected(reason)`.
+ */
+export async function withAccessToken<T>(
+  cache: AccessTokenCache,
+  attempt: (token: string) => Promise<TokenAttempt<T>>,
+  onRejected: (reason: string) => T,
+): Promise<T> {
+  let token = await cache.get();
+  let outcome = await attempt(token);
+  if ('result' in outcome) return outcome.result;
+  cache.invalidate(token);
+  token = await cache.get();
+  outcome = await attempt(token);
+  if ('result' in outcome) return outcome.result;
+  cache.invalidate(token);
+  return onRejected(outcome.reason);
+}

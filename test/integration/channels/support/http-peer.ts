@@ -20,7 +20,7 @@ export interface PeerRequest {
 export type PeerResponse = { status: number; json?: unknown; text?: string; headers?: Record<string, string> } | 'hang';
 
 /** Decides the answer; call `peer.count()` for requests that are sends. */
-export type PeerHandler = (request: PeerRequest, peer: HttpPeer) => PeerResponse;
+export type PeerHandler = (request: PeerRequest, peer: HttpPeer) => PeerResponse | Promise<PeerResponse>;
 
 /** A stoppable, restartable HTTP peer on 127.0.0.1. */
 export class HttpPeer implements TestPeer {
@@ -63,7 +63,7 @@ export class HttpPeer implements TestPeer {
       req.on('end', () => {
         const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         if (this.requests.length < 10_000) this.requests.push(request);
-        const answer = this.#handler(request, this);
+        void Promise.resolve(this.#handler(request, this)).then((answer) => {
         if (answer === 'hang') {
           const release = () => res.destroy();
           this.#hanging.add(release);
@@ -76,6 +76,7 @@ export class HttpPeer implements TestPeer {
           ...answer.headers,
         });
         res.end(payload);
+        });
       });
     });
     server.keepAliveTimeout = 60_000;
