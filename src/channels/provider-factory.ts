@@ -19,6 +19,7 @@ import { parseServiceAccount, serviceAccountTokenFetcher } from './push/google-s
 import { HuaweiPushProvider } from './push/huawei-push-provider.js';
 import { WechatTemplateProvider } from './wechat/wechat-template-provider.js';
 import { AccessTokenCache } from './http/access-token-cache.js';
+import { SmtpProvider } from './email/smtp-provider.js';
 
 /** What providers need from their surroundings. */
 export interface ProviderContext {
@@ -66,9 +67,9 @@ export function createProvider(config: ProviderConfig, channel: Channel, key: st
       return new HuaweiPushProvider(config, channel, secret(config.clientSecret, 'clientSecret'));
     case 'wechat':
       return new WechatTemplateProvider(config, channel, secret(config.appSecret, 'appSecret'));
+    case 'smtp':
+      return new SmtpProvider(config, channel, config.password === undefined ? undefined : secret(config.password, 'password'));
     case 'webhook':
       return new WebhookProvider(config, channel, secret(config.secret, 'secret'));
-    default:
-      throw new Error(`provider type ${config.type} not built yet`);
   }
 }
