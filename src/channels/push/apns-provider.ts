@@ -10,7 +10,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import { accepted, describeError, permanent, retryable } from '../channel-error.js';
 import type { ApnsProviderConfig } from '../provider-config.js';
 import type { Channel, ChannelProvider, OutboundMessage, SendResult } from '../types.js';
-import { ApnsTokenSigner } from './apns-token.js';
+import type { ApnsTokenSigner } from './apns-token.js';
 import { isUrgent, platformMatches } from './push-priority.js';
 
 const UNREGISTERED_REASONS = new Set(['BadDeviceToken', 'DeviceTokenNotForTopic', 'Unregistered']);

@@ -6,8 +6,8 @@
  */
 import type { Agent } from 'undici';
 import { accepted, describeError, permanent, retryable } from '../channel-error.js';
-import { AccessTokenCache, withAccessToken } from '../http/access-token-cache.js';
-import type { TokenAttempt } from '../http/access-token-cache.js';
+import { withAccessToken } from '../http/access-token-cache.js';
+import type { TokenAttempt , AccessTokenCache} from '../http/access-token-cache.js';
 import { createAgent, httpRequest, isRetryableStatus, snippet } from '../http/http-json.js';
 import type { HttpResponse } from '../http/http-json.js';
 import type { FcmProviderConfig } from '../provider-config.js';
