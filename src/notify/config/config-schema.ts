@@ -128,11 +128,18 @@ export const notifyConfigSchema = z
       punctuateInterval: positiveDuration.default(200),
       maxReleasePerScan: z.number().int().min(1).default(5000),
     }),
+    sink: z
+      .strictObject({
+        maxBatch: z.number().int().min(1).default(500),
+        flushInterval: positiveDuration.default(10),
+      })
+      .default({ maxBatch: 500, flushInterval: 10 }),
     feedback: z.strictObject({ emitAccepted: z.boolean().default(false) }).default({ emitAccepted: false }),
     blockedWords: z.array(nonEmpty).default([]),
     templates: z.record(z.string(), z.strictObject({ variants: z.array(templateVariant).min(1) })).default({}),
     billing: z.strictObject({
       window: positiveDuration,
+      grace: duration.default(60_000),
       currency: z.string().regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 code like CNY' }),
       prices: z.strictObject({ SMS: price, PUSH: price, WECHAT: price, EMAIL: price, WEBHOOK: price }),
     }),

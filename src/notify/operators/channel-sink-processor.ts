@@ -1,0 +1,150 @@
+/**
+ * channel sink (F3, F10, F11): renders due lane records and sends them through the
+ * {@link ChannelSender} in batches. Records collect in an outbox that is sent when it reaches
+ * `maxBatch` or when the wall-clock punctuator fires (every `flushIntervalMs`, which the runtime
+ * runs after each polled batch and before committing, so nothing committed is left unsent).
+ *
+ * Before sending, the delivery ledger is consulted: a message already finished (a replay) is
+ * skipped, and one revoked while on its way ends REVOKED. Results: ACCEPTED → SENT with
+ * provider, billable units and cost; retryable → the category's retry policy (RETRYING and
+ * re-held with backoff, or FAILED / EXPIRED); permanent → FAILED.
+ */
+import type { SendResult } from '../../channels/index.js';
+import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
+import { Record } from '../../streams/processor/record.js';
+import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import type { ChannelSender, OutboundMessage } from '../channel-sender.js';
+import type { BillingPrices } from '../domain/billing-prices.js';
+import { decideRetry, type RetryPolicy } from '../domain/retry-policy.js';
+import type { TemplateCatalog } from '../domain/template-catalog.js';
+import type { Category, DeliveryFeedback, FeedbackStatus, LaneRecord, NotificationRequest } from '../generated/schema-types.js';
+import { DelayQueue } from './delay-queue.js';
+import { isFinal, ledgerEntry, type LedgerEntry } from './delivery-ledger.js';
+import { feedbackFor, type FeedbackDetails } from './feedback.js';
+
+export interface ChannelSinkOptions {
+  readonly sender: ChannelSender;
+  readonly templates: TemplateCatalog;
+  readonly prices: BillingPrices;
+  readonly retry: { readonly [C in Category]: RetryPolicy };
+  readonly heldStore: string;
+  readonly ledgerStore: string;
+  readonly feedbackChild: string;
+  readonly maxBatch: number;
+  readonly flushIntervalMs: number;
+}
+
+export class ChannelSinkProcessor implements Processor<string, LaneRecord, string, DeliveryFeedback> {
+  private context!: ProcessorContext<string, DeliveryFeedback>;
+  private queue!: DelayQueue;
+  private ledger!: KeyValueStore<string, LedgerEntry>;
+  private outbox: LaneRecord[] = [];
+
+  constructor(private readonly options: ChannelSinkOptions) {}
+
+  init(context: ProcessorContext<string, DeliveryFeedback>): void {
+    this.context = context;
+    this.queue = new DelayQueue(context.getStateStore(this.options.heldStore));
+    this.ledger = context.getStateStore(this.options.ledgerStore);
+    context.schedule(this.options.flushIntervalMs, 'WALL_CLOCK_TIME', () => this.flush());
+  }
+
+  process(record: Record<string, LaneRecord>): void | Promise<void> {
+    this.outbox.push(record.value);
+    if (this.outbox.length >= this.options.maxBatch) return this.flush();
+  }
+
+  /** Sends everything in the outbox; resolves when every outcome is recorded. */
+  async flush(): Promise<void> {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    const entries = await this.ledger.getMany(batch.map((l) => l.request.messageId));
+    const sendable: { lane: LaneRecord; message: OutboundMessage }[] = [];
+    const seen = new Set<string>();
+    batch.forEach((lane, i) => {
+      const request = lane.request;
+      const entry = entries[i];
+      const now = this.context.currentSystemTimeMs();
+      if (seen.has(request.messageId) || (entry && isFinal(entry))) return; // replayed: already decided
+      seen.add(request.messageId);
+      if (entry?.state === 'REVOKE_PENDING') return this.finish(request, 'REVOKED', now, { reason: entry.reason ?? 'revoked', attempt: lane.attempt ?? 1 });
+      const message = this.render(lane);
+      if (typeof message === 'string') return this.finish(request, 'FAILED', now, { reason: message, attempt: lane.attempt ?? 1 });
+      sendable.push({ lane, message });
+    });
+    if (sendable.length === 0) return;
+
+    let results: SendResult[];
+    try {
+      results = await this.options.sender.send(sendable.map((s) => s.message));
+    } catch (error) {
+      const reason = `sender-error:${error instanceof Error ? error.message : String(error)}`;
+      results = sendable.map((s) => ({ messageId: s.message.messageId, status: 'RETRYABLE_ERROR', provider: 'sender', reason }));
+    }
+    const now = this.context.currentSystemTimeMs();
+    sendable.forEach(({ lane }, i) => this.record(lane, results[i], now));
+  }
+
+  private record(lane: LaneRecord, result: SendResult | undefined, now: number): void {
+    const request = lane.request;
+    const attempt = lane.attempt ?? 1;
+    if (result === undefined) return this.retryOrGiveUp(lane, 'sender', 'no-result', now);
+    if (result.status === 'ACCEPTED') {
+      const cost = this.options.prices.cost(request.channel, result.provider, result.billableUnits);
+      return this.finish(request, 'SENT', now, {
+        provider: result.provider,
+        attempt,
+        billableUnits: result.billableUnits,
+        cost,
+        providerMessageId: result.providerMessageId ?? null,
+      });
+    }
+    if (result.status === 'PERMANENT_ERROR') {
+      return this.finish(request, 'FAILED', now, { provider: result.provider, attempt, reason: result.reason });
+    }
+    this.retryOrGiveUp(lane, result.provider, result.reason, now);
+  }
+
+  private retryOrGiveUp(lane: LaneRecord, provider: string, reason: string, now: number): void {
+    const request = lane.request;
+    const attempt = lane.attempt ?? 1;
+    const decision = decideRetry(this.options.retry[request.category], { attempt, now, createdAt: request.createdAt, expireAt: request.expireAt });
+    if (decision.kind === 'give-up') {
+      return this.finish(request, decision.status, now, { provider, attempt, reason: `${decision.reason}:${reason}` });
+    }
+    this.queue.hold({ ...lane, attempt: decision.attempt, dueAt: decision.dueAt, lastError: reason });
+    this.emit(request, 'RETRYING', now, { provider, attempt, reason, scheduledFor: decision.dueAt });
+  }
+
+  private render(lane: LaneRecord): OutboundMessage | string {
+    const r = lane.request;
+    const content = this.options.templates.render(r.templateId, r.channel, r.locale ?? 'zh-CN', r.templateParams ?? {});
+    if (!content.ok) return content.reason;
+    const recipient = Object.fromEntries(Object.entries(r.recipient).filter(([, v]) => v != null)) as OutboundMessage['recipient'];
+    const message: OutboundMessage = {
+      messageId: r.messageId,
+      channel: r.channel,
+      category: r.category,
+      recipient,
+      body: content.body,
+      templateParams: r.templateParams ?? {},
+      tags: r.tags ?? {},
+    };
+    if (content.subject !== undefined) message.subject = content.subject;
+    if (content.templateCode !== undefined) message.templateCode = content.templateCode;
+    if (r.expireAt != null) message.expireAt = r.expireAt;
+    if (r.priority != null) message.priority = r.priority;
+    return message;
+  }
+
+  private finish(request: NotificationRequest, status: 'SENT' | 'FAILED' | 'EXPIRED' | 'REVOKED', now: number, details: FeedbackDetails): void {
+    this.ledger.put(request.messageId, ledgerEntry(request, status, now, { attempt: details.attempt ?? 0, provider: details.provider ?? null, reason: details.reason ?? null }));
+    this.emit(request, status, now, details);
+  }
+
+  private emit(request: NotificationRequest, status: FeedbackStatus, now: number, details: FeedbackDetails): void {
+    const feedback = feedbackFor(request, status, now, now, details);
+    this.context.forward(new Record(request.messageId, feedback, now), this.options.feedbackChild);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * dedupe (F7): a request whose dedupe key (default messageId) was seen within the retention
+ * (default 24 h, by event time) ends as DUPLICATE. The store sits behind the engine's key
+ * filter, so the common case — a key never seen — costs no disk read.
+ *
+ * Kafka redelivering the *same* record (same offset, after a crash before the offset commit)
+ * is not a duplicate: it passes again, and the delivery ledger downstream keeps it from being
+ * sent twice. A producer retry is a new record at a new offset, and is a duplicate.
+ */
+import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
+import type { Record } from '../../streams/processor/record.js';
+import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import type { DeliveryFeedback } from '../generated/schema-types.js';
+import { feedbackFor } from './feedback.js';
+import { dedupeKeyOf, type IntakeEnvelope } from './intake-envelope.js';
+
+/** First sighting of a key: event time and `topic:partition:offset` of the record. */
+export interface SeenEntry {
+  readonly t: number;
+  readonly at: string;
+}
+
+export interface DedupeOptions {
+  readonly storeName: string;
+  readonly retentionMs: number;
+  readonly feedbackChild: string;
+  readonly nextChild: string;
+}
+
+type Out = IntakeEnvelope | DeliveryFeedback;
+
+export class DedupeProcessor implements Processor<string, IntakeEnvelope, string, Out> {
+  private context!: ProcessorContext<string, Out>;
+  private store!: KeyValueStore<string, SeenEntry>;
+
+  constructor(private readonly options: DedupeOptions) {}
+
+  init(context: ProcessorContext<string, Out>): void {
+    this.context = context;
+    this.store = context.getStateStore(this.options.storeName);
+  }
+
+  process(record: Record<string, IntakeEnvelope>): Promise<void> {
+    const key = dedupeKeyOf(record.value.request);
+    return this.store.get(key).then((seen) => {
+      const meta = this.context.recordMetadata();
+      const at = meta ? `${meta.topic}:${meta.partition}:${meta.offset}` : '';
+      const live = seen !== undefined && record.timestamp - seen.t < this.options.retentionMs;
+      if (live && seen.at !== at) {
+        const now = this.context.currentSystemTimeMs();
+        const feedback = feedbackFor(record.value.request, 'DUPLICATE', record.timestamp, now, { reason: `duplicate:${key}` });
+        this.context.forward(record.withKey(feedback.messageId).withValue(feedback), this.options.feedbackChild);
+        return;
+      }
+      if (!live) this.store.put(key, { t: record.timestamp, at });
+      this.context.forward(record, this.options.nextChild);
+    });
+  }
+}

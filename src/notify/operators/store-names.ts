@@ -1,0 +1,9 @@
+/** Names of the notification topology's state stores (changelogs: `<applicationId>-<name>-changelog`). */
+export const STORE_NAMES = {
+  subscriptions: 'subscriptions',
+  dedupe: 'dedupe-seen',
+  fatigue: 'fatigue-counts',
+  held: 'delay-held',
+  ledger: 'delivery-ledger',
+  billing: 'billing-windows',
+} as const;

@@ -1,0 +1,107 @@
+/**
+ * validate: the first intake operator. Checks what can be known from the request alone —
+ * key, expiry, template and parameters, address for the channel, blocked words in the rendered
+ * content (F14) — and the user's subscription state (F8: no state means subscribed). Passes an
+ * {@link IntakeEnvelope} on, or ends the request with REJECTED / UNSUBSCRIBED / EXPIRED.
+ *
+ * Undecodable bytes never get here: the engine's deserialization handler sends them to the DLQ.
+ */
+import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
+import type { Record } from '../../streams/processor/record.js';
+import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { validateAddress } from '../domain/address-validator.js';
+import type { BlockedWords } from '../domain/blocked-words.js';
+import type { QuietHours } from '../domain/quiet-hours.js';
+import { isOptedOut } from '../domain/subscriptions.js';
+import type { TemplateCatalog } from '../domain/template-catalog.js';
+import type { DeliveryFeedback, NotificationRequest, SubscriptionState } from '../generated/schema-types.js';
+import { feedbackFor } from './feedback.js';
+import type { IntakeEnvelope } from './intake-envelope.js';
+
+/** Store keys the intake operators will read for a request, warmed in one batch per store. */
+export interface IntakePrefetch {
+  readonly store: string;
+  keysOf(request: NotificationRequest): readonly string[];
+}
+
+export interface ValidateOptions {
+  readonly templates: TemplateCatalog;
+  readonly blockedWords: BlockedWords;
+  readonly quietHours: QuietHours;
+  readonly subscriptionStore: string;
+  readonly feedbackChild: string;
+  readonly nextChild: string;
+  /** Stores of later intake operators to warm with one multi-get per polled batch. */
+  readonly prefetch: readonly IntakePrefetch[];
+}
+
+type Out = IntakeEnvelope | DeliveryFeedback;
+
+/** See the file comment. */
+export class ValidateProcessor implements Processor<string, NotificationRequest, string, Out> {
+  private context!: ProcessorContext<string, Out>;
+  private subscriptions!: KeyValueStore<string, SubscriptionState>;
+
+  constructor(private readonly options: ValidateOptions) {}
+
+  init(context: ProcessorContext<string, Out>): void {
+    this.context = context;
+    this.subscriptions = context.getStateStore(this.options.subscriptionStore);
+  }
+
+  async prefetch(records: readonly Record<string, NotificationRequest>[]): Promise<void> {
+    const requests = records.map((r) => r.value).filter((v): v is NotificationRequest => v != null);
+    if (requests.length === 0) return;
+    const work: Promise<unknown>[] = [this.subscriptions.getMany(requests.map((r) => r.recipient.userId))];
+    for (const p of this.options.prefetch) {
+      const store = this.context.getStateStore<KeyValueStore<string, unknown>>(p.store);
+      work.push(store.getMany(requests.flatMap((r) => p.keysOf(r))));
+    }
+    await Promise.all(work);
+  }
+
+  process(record: Record<string, NotificationRequest>): void | Promise<void> {
+    const request = record.value;
+    if (request == null) return; // a tombstone on the request topic carries nothing to send
+    const now = this.context.currentSystemTimeMs();
+    const problem = this.check(record.key, request, now);
+    if (problem) {
+      this.reject(record, problem.status, problem.reason, now);
+      return;
+    }
+    return this.subscriptions.get(request.recipient.userId).then((state) => {
+      if (isOptedOut(state, request.channel, request.category)) {
+        this.reject(record, 'UNSUBSCRIBED', `opted-out:${request.channel}:${request.category}`, now);
+        return;
+      }
+      const requested = Math.max(request.sendAt ?? now, now);
+      const plannedAt = this.options.quietHours.nextAllowed(requested, request.category, request.channel, request.recipient.timeZone);
+      const envelope: IntakeEnvelope = {
+        request,
+        plannedAt,
+        deferReason: plannedAt > requested ? `quiet-hours:${request.category}` : null,
+      };
+      this.context.forward(record.withValue(envelope), this.options.nextChild);
+    });
+  }
+
+  private check(key: string, request: NotificationRequest, now: number): { status: 'REJECTED' | 'EXPIRED'; reason: string } | undefined {
+    if (!request.messageId) return { status: 'REJECTED', reason: 'field:missing-message-id' };
+    if (!request.recipient.userId) return { status: 'REJECTED', reason: 'field:missing-user-id' };
+    // Fatigue, dedupe and ordering are per user and rely on the user's records sharing a partition.
+    if (key !== request.recipient.userId) return { status: 'REJECTED', reason: 'key:not-user-id' };
+    if (request.expireAt != null && request.expireAt <= now) return { status: 'EXPIRED', reason: 'expired-before-intake' };
+    const address = validateAddress(request.channel, request.recipient);
+    if (address) return { status: 'REJECTED', reason: address };
+    const rendered = this.options.templates.render(request.templateId, request.channel, request.locale ?? 'zh-CN', request.templateParams ?? {});
+    if (!rendered.ok) return { status: 'REJECTED', reason: rendered.reason };
+    const word = this.options.blockedWords.find(rendered.subject, rendered.body);
+    if (word !== undefined) return { status: 'REJECTED', reason: `blocked-word:${word}` };
+    return undefined;
+  }
+
+  private reject(record: Record<string, NotificationRequest>, status: 'REJECTED' | 'UNSUBSCRIBED' | 'EXPIRED', reason: string, now: number): void {
+    const feedback = feedbackFor(record.value, status, record.timestamp, now, { reason });
+    this.context.forward(record.withKey(record.value.messageId).withValue(feedback), this.options.feedbackChild);
+  }
+}
