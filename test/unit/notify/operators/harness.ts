@@ -1,0 +1,138 @@
+/** A test harness around the whole notification topology on the engine's TopologyTestDriver. */
+import type { OutboundMessage, SendResult } from '../../../../src/channels/index.js';
+import { loadConfig, type NotifyConfig } from '../../../../src/notify/config/index.js';
+import type { ChannelSender } from '../../../../src/notify/channel-sender.js';
+import type { BillingWindow, DeliveryFeedback, LaneRecord, NotificationRequest, RevokeCommand, SubscriptionState } from '../../../../src/notify/generated/schema-types.js';
+import { defaultSchemaDir } from '../../../../src/notify/schemas/schema-catalog.js';
+import { buildNotifyTopology } from '../../../../src/notify/topology.js';
+import { AvroSchemaCatalog, AvroSerde, stringSerde } from '../../../../src/streams/serde/index.js';
+import { TopologyTestDriver, type TestInputTopic, type TestOutputTopic } from '../../../../src/streams/testing/topology-test-driver.js';
+
+/** 12:00 in Shanghai: outside the default MARKETING quiet hours. */
+export const NOON_SHANGHAI = Date.parse('2024-06-01T04:00:00Z');
+
+const catalog = AvroSchemaCatalog.fromDirectory(defaultSchemaDir());
+const serde = <T>(type: string): AvroSerde<T> => new AvroSerde<T>({ catalog, type: `notify.v1.${type}` });
+
+/** Records every batch; answers ACCEPTED unless `behaviour` says otherwise for a message. */
+export class FakeSender implements ChannelSender {
+  readonly sent: OutboundMessage[] = [];
+  readonly batches: number[] = [];
+  behaviour: (message: OutboundMessage, attemptNo: number) => SendResult['status'] = () => 'ACCEPTED';
+  private readonly attempts = new Map<string, number>();
+
+  send(batch: readonly OutboundMessage[]): Promise<SendResult[]> {
+    this.batches.push(batch.length);
+    return Promise.resolve(
+      batch.map((m): SendResult => {
+        const n = (this.attempts.get(m.messageId) ?? 0) + 1;
+        this.attempts.set(m.messageId, n);
+        const status = this.behaviour(m, n);
+        if (status === 'ACCEPTED') {
+          this.sent.push(m);
+          return { messageId: m.messageId, status, provider: `${m.channel.toLowerCase()}-fake`, billableUnits: m.channel === 'SMS' ? 2 : 1 };
+        }
+        if (status === 'RETRYABLE_ERROR') return { messageId: m.messageId, status, provider: 'flaky', reason: 'timeout' };
+        return { messageId: m.messageId, status, provider: 'strict', reason: 'bad-number' };
+      }),
+    );
+  }
+
+  sentIds(): string[] {
+    return this.sent.map((m) => m.messageId);
+  }
+}
+
+/** The default configuration with `patch` applied to a deep copy. */
+export function testConfig(patch: (c: NotifyConfig) => void = () => {}): NotifyConfig {
+  const config = structuredClone(loadConfig({ env: {} }));
+  patch(config);
+  return config;
+}
+
+let counter = 0;
+
+/** A valid SMS NOTIFICATION request; override any field. */
+export function request(overrides: Partial<NotificationRequest> = {}): NotificationRequest {
+  counter++;
+  return {
+    messageId: `m-${counter}`,
+    dedupeKey: null,
+    businessUnit: 'shop',
+    scenario: 'order-shipped',
+    category: 'NOTIFICATION',
+    channel: 'SMS',
+    priority: null,
+    recipient: { userId: 'u1', phone: '+8613800138000' },
+    templateId: 'order-shipped',
+    templateParams: { orderId: 'A1' },
+    locale: 'zh-CN',
+    sendAt: null,
+    expireAt: null,
+    createdAt: NOON_SHANGHAI,
+    tags: {},
+    ...overrides,
+  };
+}
+
+/** The topology on a test driver, with typed topics. */
+export class Harness {
+  readonly sender = new FakeSender();
+  readonly config: NotifyConfig;
+  readonly driver: TopologyTestDriver;
+  readonly requests: TestInputTopic<string, NotificationRequest>;
+  readonly commands: TestInputTopic<string, RevokeCommand>;
+  readonly subscriptions: TestInputTopic<string, SubscriptionState>;
+  readonly lanesBulk: TestInputTopic<string, LaneRecord>;
+  readonly feedback: TestOutputTopic<string, DeliveryFeedback>;
+  readonly billing: TestOutputTopic<string, BillingWindow>;
+  private readonly allFeedback: DeliveryFeedback[] = [];
+
+  constructor(patch?: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI) {
+    this.config = testConfig(patch);
+    const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind: 'in-memory', expectedKeysPerTask: 10_000 });
+    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs });
+    const t = this.config.topics;
+    this.requests = this.driver.createInputTopic(t.requests.name, stringSerde, serde('NotificationRequest'));
+    this.commands = this.driver.createInputTopic(t.commands.name, stringSerde, serde('RevokeCommand'));
+    this.subscriptions = this.driver.createInputTopic(t.subscriptions.name, stringSerde, serde('SubscriptionState'));
+    this.lanesBulk = this.driver.createInputTopic(t.lanes.bulk.name, stringSerde, serde('LaneRecord'));
+    this.feedback = this.driver.createOutputTopic(t.feedback.name, stringSerde, serde('DeliveryFeedback'));
+    this.billing = this.driver.createOutputTopic(t.billing.name, stringSerde, serde('BillingWindow'));
+  }
+
+  now(): number {
+    return this.driver.wallClockTimeMs();
+  }
+
+  /** Pipes a request keyed by its userId, stamped with the wall clock unless given. */
+  async send(req: NotificationRequest, timestamp = this.now()): Promise<void> {
+    await this.requests.pipeInput(req.recipient.userId, req, timestamp);
+  }
+
+  async revoke(messageId: string, userId = 'u1', reason: string | null = null): Promise<void> {
+    await this.commands.pipeInput(userId, { messageId, userId, businessUnit: 'shop', reason, issuedAt: this.now() }, this.now());
+  }
+
+  /** Advances the wall clock (running punctuators: release, sink flush). */
+  async tick(ms = 20): Promise<void> {
+    await this.driver.advanceWallClockTime(ms);
+  }
+
+  /** Feedback read since the last call (and kept for {@link statusesOf}). */
+  readFeedback(): DeliveryFeedback[] {
+    const values = this.feedback.readValuesToList().filter((v): v is DeliveryFeedback => v !== null);
+    this.allFeedback.push(...values);
+    return values;
+  }
+
+  /** Every status reported for one message so far, in order. */
+  statusesOf(messageId: string): string[] {
+    this.readFeedback();
+    return this.allFeedback.filter((f) => f.messageId === messageId).map((f) => f.status);
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
