@@ -21,7 +21,7 @@ describe('TokenBucket', () => {
 
   it('serves waiters first come, first served', async () => {
     const bucket = new TokenBucket({ ratePerSecond: 1000, burst: 1 });
-    bucket.take();
+    expect(bucket.take()).toBeUndefined();
     const order: number[] = [];
     await Promise.all([0, 1, 2, 3].map((i) => bucket.take()?.then(() => order.push(i))));
     expect(order).toEqual([0, 1, 2, 3]);
@@ -30,7 +30,7 @@ describe('TokenBucket', () => {
 
   it('rejects waiters on close', async () => {
     const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1 });
-    bucket.take();
+    expect(bucket.take()).toBeUndefined();
     const waiting = bucket.take();
     bucket.close();
     await expect(waiting).rejects.toMatchObject({ code: 'PROVIDER_CLOSED' });
