@@ -57,4 +57,6 @@ export interface WindowBytesStore extends StateStore {
   fetchRange(key: Buffer, timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes>;
   /** Every key's windows with `timeFrom <= windowStart <= timeTo`, by window start, then key bytes. */
   fetchAll(timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes>;
+  /** A cheap estimate, for metrics. */
+  approximateNumEntries(): number;
 }
