@@ -1,5 +1,6 @@
 import type { StateStore } from './state-store.js';
 
+/** One entry of a key-value store, as ranges and `putAll` carry it. */
 export interface KeyValue<K, V> {
   readonly key: K;
   readonly value: V;

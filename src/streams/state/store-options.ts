@@ -38,6 +38,7 @@ export interface WindowStoreOptions {
   readonly segmentIntervalMs?: number;
 }
 
-/** Defaults of {@link CachingOptions}. */
+/** Default of {@link CachingOptions.maxDirtyEntries}. */
 export const DEFAULT_MAX_DIRTY_ENTRIES = 10_000;
+/** Default of {@link CachingOptions.readCacheEntries}. */
 export const DEFAULT_READ_CACHE_ENTRIES = 10_000;

@@ -6,6 +6,7 @@ export interface WindowedValue<V> {
   readonly value: V;
 }
 
+/** One window's value with its key, as `fetchAll` yields it. */
 export interface WindowedKeyValue<K, V> extends WindowedValue<V> {
   readonly key: K;
 }

@@ -11,14 +11,6 @@ export const KEY_FILTER_FILE = 'key-filter.bin';
 
 const DEFAULT_PERSIST_INTERVAL_MS = 60_000;
 
-/** Counters a test or a metric can read. */
-export interface KeyFilterStats {
-  /** Reads answered "absent" by the filter alone. */
-  readonly skippedReads: number;
-  /** True when the filter was rebuilt by a key scan on init (no usable file). */
-  readonly rebuiltOnInit: boolean;
-}
-
 /**
  * Puts a Bloom filter in front of a bytes store: a get of a key the filter has never seen
  * resolves to undefined without reaching the inner store. The filter is fed by every write and
@@ -38,8 +30,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
   private changedSinceSave = false;
   private lastSaveMs = 0;
   private fileOperations: Promise<void> = Promise.resolve();
-  private skippedReads = 0;
-  private rebuiltOnInit = false;
 
   constructor(
     private readonly inner: KeyValueBytesStore,
@@ -60,10 +50,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
 
   get loggingEnabled(): boolean {
     return this.inner.loggingEnabled;
-  }
-
-  stats(): KeyFilterStats {
-    return { skippedReads: this.skippedReads, rebuiltOnInit: this.rebuiltOnInit };
   }
 
   async init(context: StateStoreContext): Promise<void> {
@@ -92,7 +78,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.lifecycle.assertOpen('get');
     if (!this.filter.mightContain(key)) {
-      this.skippedReads++;
       return undefined;
     }
     return this.inner.get(key);
@@ -107,8 +92,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
       if (this.filter.mightContain(key)) {
         maybeKeys.push(key);
         maybeIndexes.push(i);
-      } else {
-        this.skippedReads++;
       }
     });
     if (maybeKeys.length > 0) {
@@ -196,7 +179,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
   }
 
   private async rebuild(): Promise<void> {
-    this.rebuiltOnInit = true;
     this.filter = BloomFilter.create(this.options.expectedKeys, this.options.falsePositiveRate);
     this.insertedCount = 0;
     for await (const [key] of this.inner.range(null, null)) this.add(key);

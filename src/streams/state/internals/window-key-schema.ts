@@ -22,6 +22,7 @@ export function checkWindowStart(storeName: string, windowStart: number): void {
   }
 }
 
+/** `[key][windowStart 8B big-endian]`; `windowStart` must be a non-negative safe integer. */
 export function windowKey(key: Buffer, windowStart: number): Buffer {
   const out = Buffer.allocUnsafe(key.length + TIMESTAMP_BYTES);
   key.copy(out, 0);
