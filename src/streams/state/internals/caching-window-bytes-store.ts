@@ -152,8 +152,9 @@ export class CachingWindowBytesStore implements BufferedWindowBytesStore {
       inner,
       first,
       compare,
+      // Stream time may move during the read: an entry is checked when it is handed out.
       (c) => (c.value === null || !this.retention.isLive(c.windowStart) ? null : { ...c, value: c.value }),
-      (i) => i,
+      (i) => (this.retention.isLive(i.windowStart) ? i : null),
     );
   }
 }

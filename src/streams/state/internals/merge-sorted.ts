@@ -3,6 +3,8 @@
  * caching store's range must: on equal keys the cached entry wins, and a cached deletion hides
  * the inner entry and is not emitted.
  *
+ * `fromCached` and `fromInner` may return null to skip an entry.
+ *
  * The caller must already have called `inner.next()` once and pass that promise as `first`:
  * that starts the inner iterator in the same synchronous step as the snapshot was taken, so
  * both show the same moment.
@@ -13,7 +15,7 @@ export async function* mergeCachedWithInner<C, I, O>(
   first: Promise<IteratorResult<I>>,
   compare: (cachedEntry: C, innerEntry: I) => number,
   fromCached: (cachedEntry: C) => O | null,
-  fromInner: (innerEntry: I) => O,
+  fromInner: (innerEntry: I) => O | null,
 ): AsyncGenerator<O> {
   let finished = false;
   try {
@@ -31,9 +33,11 @@ export async function* mergeCachedWithInner<C, I, O>(
       }
       const order = c === undefined ? 1 : compare(c, next.value);
       if (order > 0) {
-        const out = fromInner(next.value);
+        const innerEntry = next.value;
         next = await inner.next();
-        yield out;
+        // Mapped only now, after the read-ahead, so the mapping sees the state at hand-out time.
+        const out = fromInner(innerEntry);
+        if (out !== null) yield out;
         continue;
       }
       i++;

@@ -1,6 +1,6 @@
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { WindowBytesEntry, WindowBytesStore, WindowedBytes } from '../window-store.js';
-import type { SegmentStoreFactory } from './segments.js';
+import type { Segment, SegmentStoreFactory } from './segments.js';
 import { Segments } from './segments.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 import { WindowRetention } from './window-retention.js';
@@ -86,9 +86,9 @@ export class SegmentedWindowBytesStore implements WindowBytesStore {
     const from = Math.max(timeFrom, this.retention.minLiveTime(), 0);
     const timeTo = Math.min(timeToAsked, MAX_WINDOW_START);
     if (from > timeTo) return;
-    for (const segment of this.segments.overlapping(from, timeTo)) {
-      this.segments.acquire(segment);
-      try {
+    const segments = this.acquire(from, timeTo);
+    try {
+      for (const segment of segments) {
         const low = Math.max(from, segment.id * this.segmentIntervalMs);
         const high = Math.min(timeTo, (segment.id + 1) * this.segmentIntervalMs - 1);
         for await (const [k, value] of segment.store.range(windowKey(key, low), windowKey(key, high + 1))) {
@@ -97,9 +97,9 @@ export class SegmentedWindowBytesStore implements WindowBytesStore {
           // Stream time may have moved while reading; never hand out an expired window.
           if (this.retention.isLive(windowStart)) yield { key, windowStart, value };
         }
-      } finally {
-        await this.segments.release(segment);
       }
+    } finally {
+      await this.release(segments);
     }
   }
 
@@ -112,19 +112,19 @@ export class SegmentedWindowBytesStore implements WindowBytesStore {
     const from = Math.max(timeFrom, this.retention.minLiveTime(), 0);
     const timeTo = Math.min(timeToAsked, MAX_WINDOW_START);
     if (from > timeTo) return;
-    for (const segment of this.segments.overlapping(from, timeTo)) {
-      const found: WindowedBytes[] = [];
-      this.segments.acquire(segment);
-      try {
+    const segments = this.acquire(from, timeTo);
+    try {
+      for (const segment of segments) {
+        const found: WindowedBytes[] = [];
         for await (const [k, value] of segment.store.range(null, null)) {
           const windowStart = windowStartOf(k);
           if (windowStart >= from && windowStart <= timeTo) found.push({ key: keyOf(k), windowStart, value });
         }
-      } finally {
-        await this.segments.release(segment);
+        found.sort(compareWindowed);
+        for (const entry of found) if (this.retention.isLive(entry.windowStart)) yield entry;
       }
-      found.sort(compareWindowed);
-      for (const entry of found) if (this.retention.isLive(entry.windowStart)) yield entry;
+    } finally {
+      await this.release(segments);
     }
   }
 
@@ -140,6 +140,20 @@ export class SegmentedWindowBytesStore implements WindowBytesStore {
 
   async close(): Promise<void> {
     await this.lifecycle.runClose(() => this.segments.closeAll());
+  }
+
+  /**
+   * The segments overlapping `[from, to]`, held until {@link release} so that a drop during the
+   * read waits for it. Taken in one synchronous step with the listing: none can be dropped between.
+   */
+  private acquire(from: number, to: number): Segment[] {
+    const segments = this.segments.overlapping(from, to);
+    for (const segment of segments) this.segments.acquire(segment);
+    return segments;
+  }
+
+  private async release(segments: readonly Segment[]): Promise<void> {
+    for (const segment of segments) await this.segments.release(segment);
   }
 
   private async writeLive(rows: readonly (readonly [Buffer, number, Buffer | null])[]): Promise<void> {

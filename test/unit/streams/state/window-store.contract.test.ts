@@ -128,6 +128,23 @@ describe.each([
     if (persistent) expect(await readdir(context.stateDir)).toEqual([]);
   });
 
+  it('a segment dropped while it is being read goes once the read is done', async () => {
+    for (const t of [1, 2, 3, 25]) store.put('k', `v${t}`, t);
+    await store.flush();
+    const seen: number[] = [];
+    for await (const { windowStart } of store.fetchAll(0, 30)) {
+      seen.push(windowStart);
+      if (seen.length === 1) {
+        context.streamTimeMs = 45; // segment 0 expires
+        await store.flush();
+        expect(segments()).toEqual(['counts.20']);
+      }
+    }
+    // Windows that expired during the read are not handed out.
+    expect(seen).toEqual([1, 25]);
+    if (persistent) expect(await readdir(context.stateDir)).toEqual(['counts.20']);
+  });
+
   it('ignores puts to windows already outside retention', async () => {
     context.streamTimeMs = 100;
     store.put('k', 'late', 70); // 70 <= 100 - 30: expired
