@@ -116,6 +116,12 @@ export interface ChannelProvider {
   /** Whether this provider can carry the message (e.g. push platform); default: yes. */
   supports?(message: OutboundMessage): boolean;
   /**
+   * Gets the provider ready to put a message on the wire (bind, connect, fetch a token). The
+   * guard calls it before taking a rate-limit token, so setup time cannot bunch sends up at
+   * the peer. Rejects when the provider is unreachable (treated as a retryable failure).
+   */
+  prepare?(): Promise<void>;
+  /**
    * Sends one message. Resolves with the outcome; may reject only on unexpected failures, which
    * the guard treats as retryable. `signal` aborts when the configured timeout passes.
    */

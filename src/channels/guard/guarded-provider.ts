@@ -91,6 +91,17 @@ export class GuardedProvider {
       this.#breaker.record(ticket, true);
       return retryable(message.messageId, this.name, 'provider closed');
     }
+    if (this.inner.prepare) {
+      try {
+        await this.inner.prepare();
+      } catch (error) {
+        this.#inFlight.release();
+        const result = retryable(message.messageId, this.name, describeError(error));
+        this.#breaker.record(ticket, false);
+        this.#metrics.observe(result, 0);
+        return result;
+      }
+    }
     try {
       const token = this.#bucket?.take();
       if (token) await token;

@@ -44,6 +44,10 @@ export class ApnsProvider implements ChannelProvider {
     return platformMatches(this.#config.platforms, message);
   }
 
+  async prepare(): Promise<void> {
+    await this.#signer.get();
+  }
+
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
     const deviceToken = message.recipient.deviceToken;
     if (!deviceToken) return permanent(message.messageId, this.name, 'missing recipient.deviceToken');

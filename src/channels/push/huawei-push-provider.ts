@@ -54,6 +54,10 @@ export class HuaweiPushProvider implements ChannelProvider {
     return platformMatches(this.#config.platforms, message);
   }
 
+  async prepare(): Promise<void> {
+    await this.#tokens.get();
+  }
+
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
     const deviceToken = message.recipient.deviceToken;
     if (!deviceToken) return permanent(message.messageId, this.name, 'missing recipient.deviceToken');

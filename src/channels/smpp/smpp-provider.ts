@@ -57,6 +57,10 @@ export class SmppProvider implements ChannelProvider {
     this.#listeners.push(listener);
   }
 
+  prepare(): Promise<void> {
+    return this.#connection.ensureBound();
+  }
+
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
     const phone = message.recipient.phone;
     if (!phone) return permanent(message.messageId, this.name, 'missing recipient.phone');

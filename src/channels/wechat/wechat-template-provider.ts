@@ -43,6 +43,10 @@ export class WechatTemplateProvider implements ChannelProvider {
     return this.#tokens.fetches;
   }
 
+  async prepare(): Promise<void> {
+    await this.#tokens.get();
+  }
+
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
     const openId = message.recipient.openId;
     if (!openId) return permanent(message.messageId, this.name, 'missing recipient.openId');

@@ -7,7 +7,7 @@ import { TokenBucket, defaultBurst } from '../../../src/channels/guard/token-buc
 describe('TokenBucket', () => {
   it('allows the burst at once, then one token per 1/rate', async () => {
     let now = 0;
-    const bucket = new TokenBucket({ ratePerSecond: 100, burst: 3, now: () => now });
+    const bucket = new TokenBucket({ ratePerSecond: 100, burst: 3, initialTokens: 3, now: () => now });
     expect([bucket.take(), bucket.take(), bucket.take()]).toEqual([undefined, undefined, undefined]);
     const waiting = bucket.take();
     expect(waiting).toBeInstanceOf(Promise);
@@ -20,7 +20,7 @@ describe('TokenBucket', () => {
   });
 
   it('serves waiters first come, first served', async () => {
-    const bucket = new TokenBucket({ ratePerSecond: 1000, burst: 1 });
+    const bucket = new TokenBucket({ ratePerSecond: 1000, burst: 1, initialTokens: 1 });
     expect(bucket.take()).toBeUndefined();
     const order: number[] = [];
     await Promise.all([0, 1, 2, 3].map((i) => bucket.take()?.then(() => order.push(i))));
@@ -29,11 +29,40 @@ describe('TokenBucket', () => {
   });
 
   it('rejects waiters on close', async () => {
-    const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1 });
+    const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1, initialTokens: 1 });
     expect(bucket.take()).toBeUndefined();
     const waiting = bucket.take();
     bucket.close();
     await expect(waiting).rejects.toMatchObject({ code: 'PROVIDER_CLOSED' });
+  });
+
+  it('starts empty, so a fresh provider ramps in at the rate', async () => {
+    let now = 0;
+    const bucket = new TokenBucket({ ratePerSecond: 100, burst: 10, now: () => now });
+    const first = bucket.take();
+    expect(first).toBeInstanceOf(Promise);
+    now = 10;
+    await first;
+    now = 1_000; // idle for a second: the burst (not more) is available
+    for (let i = 0; i < 10; i++) expect(bucket.take()).toBeUndefined();
+    const over = bucket.take();
+    expect(over).toBeInstanceOf(Promise);
+    bucket.close();
+    await expect(over).rejects.toMatchObject({ code: 'PROVIDER_CLOSED' });
+  });
+
+  it('never starts more than the rate in any one-second window, even after a pause refills the bucket', async () => {
+    let now = 0;
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 5, initialTokens: 5, now: () => now });
+    const starts: number[] = [];
+    for (let i = 0; i < 5; i++) if (bucket.take() === undefined) starts.push(now);
+    for (now = 100; now <= 500; now += 100) if (bucket.take() === undefined) starts.push(now);
+    expect(starts).toHaveLength(10); // 5 burst + one per 100 ms
+    now = 999; // the bucket is full again but the window [0, 1000) already holds 10 starts
+    const blocked = bucket.take();
+    expect(blocked).toBeInstanceOf(Promise);
+    bucket.close();
+    await expect(blocked).rejects.toMatchObject({ code: 'PROVIDER_CLOSED' });
   });
 
   it('defaults the burst to a tenth of the rate', () => {
