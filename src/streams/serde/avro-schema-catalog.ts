@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import avsc from 'avsc';
 import type { ForSchemaOptions, Type } from 'avsc';
 import { StreamsConfigError } from '../errors.js';
-import { parsingCanonicalForm } from './canonical-form.js';
+import { boundedCollectionsHook } from './bounded-collections.js';
+import { AVRO_NAMED_TYPES, parsingCanonicalForm } from './canonical-form.js';
 import { fingerprintToBytes, fingerprintToHex, rabinFingerprint64 } from './rabin-fingerprint.js';
 import { collectDefinitions, inlineReferences } from './schema-references.js';
 import type { NamedDefinition } from './schema-references.js';
@@ -92,6 +93,13 @@ export class AvroSchemaCatalog {
       const inlined = inlineReferences(definition.node, definition.enclosingNamespace, definitions, definition.source);
       catalog.index(catalog.parse(inlined, definition.source, true));
     }
+    // A top-level schema that is not a named type (a union, array, map...) has no name to look
+    // up, but records written with it can still name it by fingerprint.
+    for (const { source, schema } of schemas) {
+      if (isNamedDeclaration(schema)) continue;
+      const entry = catalog.parse(inlineReferences(schema, '', definitions, source), source, true);
+      if (catalog.lookup(entry.low, entry.high) === undefined) catalog.index(entry);
+    }
     return catalog;
   }
 
@@ -173,7 +181,11 @@ export class AvroSchemaCatalog {
     let type: Type;
     try {
       // A fresh registry per schema: versions of one name must not collide.
-      type = avsc.Type.forSchema(schema as avsc.Schema, { ...this.typeOptions, registry: {} });
+      type = avsc.Type.forSchema(schema as avsc.Schema, {
+        ...this.typeOptions,
+        registry: {},
+        typeHook: boundedCollectionsHook(this.typeOptions.typeHook),
+      });
     } catch (cause) {
       throw new StreamsConfigError(source, `invalid Avro schema: ${(cause as Error).message}`);
     }
@@ -210,6 +222,12 @@ export class AvroSchemaCatalog {
     }
     return entry;
   }
+}
+
+function isNamedDeclaration(schema: unknown): boolean {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return false;
+  const type = (schema as { type?: unknown }).type;
+  return typeof type === 'string' && AVRO_NAMED_TYPES.has(type);
 }
 
 function collectDefinitionsOnce(entry: AvroSchemaEntry, into: Map<string, NamedDefinition>): void {
