@@ -4,7 +4,7 @@
  * API says a token is stale, callers invalidate *that* token only, so a burst of failures from
  * one stale token causes one refresh, not a thousand.
  */
-import { ChannelError } from '../channel-error.js';
+import { ChannelError, describeError } from '../channel-error.js';
 
 /** A token and how long it lives. */
 export interface FetchedToken {
@@ -56,7 +56,7 @@ export class AccessTokenCache {
         .catch((error: unknown) => {
           throw error instanceof ChannelError
             ? error
-            : new ChannelError('NOT_CONNECTED', 'access token request failed', { retriable: true, cause: error });
+            : new ChannelError('NOT_CONNECTED', `access token request failed (${describeError(error)})`, { retriable: true, cause: error });
         })
         .finally(() => {
           this.#pending = undefined;
