@@ -64,6 +64,8 @@ export class AvroSerde<T> implements Serde<T> {
   private readonly subjectOf: (topic: string) => string;
   private readonly buffer: EncodeBuffer;
   private readonly singleObjectHeader: Buffer;
+  private readonly fingerprintLow: number;
+  private readonly fingerprintHigh: number;
   private readonly confluentHeaders = new Map<string, Buffer>();
   // Writer schemas seen so far; null means "same as the reader, no resolution needed".
   private readonly resolvers = new Map<AvroSchemaEntry, Resolver | null>();
@@ -78,6 +80,8 @@ export class AvroSerde<T> implements Serde<T> {
     this.subjectOf = options.subject ?? ((topic) => `${topic}-${suffix}`);
     this.buffer = new EncodeBuffer(options.bufferSize);
     this.singleObjectHeader = singleObjectHeader(this.entry.fingerprintBytes);
+    this.fingerprintLow = this.entry.fingerprintBytes.readUInt32LE(0);
+    this.fingerprintHigh = this.entry.fingerprintBytes.readUInt32LE(4);
     this.resolvers.set(this.entry, null);
   }
 
@@ -130,13 +134,17 @@ export class AvroSerde<T> implements Serde<T> {
     let writer: AvroSchemaEntry;
     let bodyStart: number;
     if (detectFraming(topic, data) === 'single-object') {
-      writer = this.singleObjectWriter(topic, data);
+      // Most records are written with the reader's own schema: compare 8 bytes, look up nothing.
+      writer =
+        data.readUInt32LE(2) === this.fingerprintLow && data.readUInt32LE(6) === this.fingerprintHigh
+          ? this.entry
+          : this.singleObjectWriter(topic, data);
       bodyStart = SINGLE_OBJECT_HEADER_LENGTH;
     } else {
       writer = this.confluentWriter(topic, data);
       bodyStart = CONFLUENT_HEADER_LENGTH;
     }
-    const resolver = this.resolverFor(topic, writer);
+    const resolver = writer === this.entry ? null : this.resolverFor(topic, writer);
     let decoded: { value: unknown; offset: number };
     try {
       decoded = this.type.decode(data, bodyStart, resolver ?? undefined);
