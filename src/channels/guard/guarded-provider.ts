@@ -91,16 +91,13 @@ export class GuardedProvider {
       this.#breaker.record(ticket, true);
       return retryable(message.messageId, this.name, 'provider closed');
     }
-    if (this.inner.prepare) {
-      try {
-        await this.inner.prepare();
-      } catch (error) {
-        this.#inFlight.release();
-        const result = retryable(message.messageId, this.name, describeError(error));
-        this.#breaker.record(ticket, false);
-        this.#metrics.observe(result, 0);
-        return result;
-      }
+    const unprepared = await this.#prepare();
+    if (unprepared !== undefined) {
+      this.#inFlight.release();
+      const result = retryable(message.messageId, this.name, unprepared);
+      this.#breaker.record(ticket, false);
+      this.#metrics.observe(result, 0);
+      return result;
     }
     try {
       const token = this.#bucket?.take();
@@ -118,6 +115,21 @@ export class GuardedProvider {
     this.#breaker.record(ticket, result.status !== 'RETRYABLE_ERROR');
     this.#metrics.observe(result, (performance.now() - started) / 1000, timedOut ? 'timeout' : undefined);
     return result;
+  }
+
+  /** Runs the provider's prepare step within the timeout; returns a failure reason or undefined. */
+  async #prepare(): Promise<string | undefined> {
+    const prepare = this.inner.prepare?.bind(this.inner);
+    if (!prepare) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`timeout after ${this.#options.timeoutMs} ms while connecting`), this.#options.timeoutMs);
+    });
+    try {
+      return await Promise.race([prepare().then(() => undefined, (error: unknown) => describeError(error)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #callWithTimeout(message: OutboundMessage): Promise<{ result: SendResult; timedOut: boolean }> {
