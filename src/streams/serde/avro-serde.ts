@@ -102,7 +102,9 @@ export class AvroSerde<T> implements Serde<T> {
   /**
    * Fetches the writer schemas of Confluent-framed payloads whose ids are not cached yet.
    * Answers undefined when there is nothing to fetch, so a caller awaits only when needed.
-   * Payloads it cannot make sense of are left for `deserialize` to reject.
+   * Payloads it cannot make sense of, and ids the registry does not have, are left for
+   * `deserialize` to reject record by record.
+   * @throws StreamsError (code DESERIALIZATION, `retriable`) when the registry cannot be reached.
    */
   prefetch(_topic: string, payloads: Iterable<Buffer | null | undefined>): Promise<void> | undefined {
     const ids = this.ids;
@@ -111,7 +113,7 @@ export class AvroSerde<T> implements Serde<T> {
     for (const data of payloads) {
       if (data == null || data.length < CONFLUENT_HEADER_LENGTH || data[0] !== 0) continue;
       const id = data.readUInt32BE(1);
-      if (ids.writer(id) === undefined) (missing ??= new Set()).add(id);
+      if (!ids.isSettled(id)) (missing ??= new Set()).add(id);
     }
     if (missing === undefined) return undefined;
     return Promise.all([...missing].map((id) => ids.fetch(id))).then(() => undefined);
@@ -186,9 +188,11 @@ export class AvroSerde<T> implements Serde<T> {
 
   private confluentWriter(topic: string, data: Buffer): AvroSchemaEntry {
     const id = data.readUInt32BE(1);
-    const writer = this.ids?.writer(id);
+    const ids = this.ids;
+    if (ids === undefined) throw new UnknownSchemaIdError(topic, id, 'no-registry');
+    const writer = ids.writer(id);
     if (writer !== undefined) return writer;
-    throw new UnknownSchemaIdError(topic, id, this.ids !== undefined);
+    throw new UnknownSchemaIdError(topic, id, ids.isAbsent(id) ? 'not-in-registry' : 'not-fetched');
   }
 
   private resolverFor(topic: string, writer: AvroSchemaEntry): Resolver | null {

@@ -1,7 +1,7 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Type } from 'avsc';
-import { StreamsConfigError } from '../errors.js';
+import { StreamsConfigError, StreamsError } from '../errors.js';
 import type { AvroSchemaCatalog, AvroSchemaEntry } from './avro-schema-catalog.js';
 import { parsingCanonicalForm } from './canonical-form.js';
 import { rabinFingerprint64 } from './rabin-fingerprint.js';
@@ -17,7 +17,9 @@ import { rabinFingerprint64 } from './rabin-fingerprint.js';
 export class ConfluentSchemaIds {
   private readonly writers = new Map<number, AvroSchemaEntry>();
   private readonly subjects = new Map<string, number>();
-  private readonly pending = new Map<number, Promise<AvroSchemaEntry>>();
+  private readonly pending = new Map<number, Promise<void>>();
+  // Ids the registry answered 404 for: asked once, then rejected record by record.
+  private readonly absent = new Set<number>();
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -59,13 +61,23 @@ export class ConfluentSchemaIds {
     return this.writers.get(id);
   }
 
+  /** True when the registry answered that `id` does not exist. Sync. */
+  isAbsent(id: number): boolean {
+    return this.absent.has(id);
+  }
+
+  /** True when {@link fetch} has nothing to do for `id`. Sync. */
+  isSettled(id: number): boolean {
+    return this.writers.has(id) || this.absent.has(id);
+  }
+
   /**
    * Fetches the writer schema of `id` from the registry (one request per id, however many
-   * callers ask at once) and caches it.
+   * callers ask at once) and caches it; an id the registry does not have is remembered as such.
+   * @throws StreamsError (code DESERIALIZATION, retriable) when the registry cannot be reached.
    */
-  fetch(id: number): Promise<AvroSchemaEntry> {
-    const cached = this.writers.get(id);
-    if (cached !== undefined) return Promise.resolve(cached);
+  fetch(id: number): Promise<void> {
+    if (this.isSettled(id)) return Promise.resolve();
     let request = this.pending.get(id);
     if (request === undefined) {
       request = this.load(id).finally(() => this.pending.delete(id));
@@ -74,15 +86,27 @@ export class ConfluentSchemaIds {
     return request;
   }
 
-  private async load(id: number): Promise<AvroSchemaEntry> {
-    // The client parses the schema with avsc; its JSON (without registry-side attributes) is
-    // enough both to fingerprint it and to read with it.
-    const type = (await this.registry.getSchema(id)) as unknown as Type;
+  private async load(id: number): Promise<void> {
+    let type: Type;
+    try {
+      // The client parses the schema with avsc; its JSON (without registry-side attributes)
+      // is enough both to fingerprint it and to read with it.
+      type = (await this.registry.getSchema(id)) as unknown as Type;
+    } catch (cause) {
+      if ((cause as { status?: unknown }).status === 404) {
+        this.absent.add(id);
+        return;
+      }
+      throw new StreamsError(
+        'DESERIALIZATION',
+        `could not fetch schema id ${id} from the schema registry; retry once it answers: ${(cause as Error).message}`,
+        { cause, retriable: true },
+      );
+    }
     const schema = type.schema();
     const fingerprint = rabinFingerprint64(parsingCanonicalForm(schema));
     const entry =
       this.catalog.findByFingerprint(fingerprint) ?? this.catalog.addWriterSchema(schema, `schema registry id ${id}`);
     this.writers.set(id, entry);
-    return entry;
   }
 }

@@ -15,5 +15,6 @@ export { AvroSchemaCatalog } from './avro-schema-catalog.js';
 export type { AvroSchemaCatalogOptions, AvroSchemaEntry, AvroTypeOptions } from './avro-schema-catalog.js';
 export type { AvroFraming } from './avro-framing.js';
 export { UnknownSchemaIdError } from './unknown-schema-id-error.js';
+export type { UnknownSchemaIdReason } from './unknown-schema-id-error.js';
 export { parsingCanonicalForm } from './canonical-form.js';
 export { CRC64_AVRO_EMPTY, fingerprintToBytes, fingerprintToHex, rabinFingerprint64 } from './rabin-fingerprint.js';

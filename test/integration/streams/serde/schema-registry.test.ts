@@ -104,6 +104,19 @@ describe('AvroSerde with a schema registry', () => {
     expect(reader.deserialize('people', local.serialize('people', bob))).toEqual(bob);
   });
 
+  it('asks once for an id the registry does not have, then rejects its records', async () => {
+    const serde = new AvroSerde<Person>({
+      catalog: AvroSchemaCatalog.fromDirectory(schemasDir),
+      type: 'Person',
+      registry: new SchemaRegistry({ host: registry.url, retry: { retries: 0 } }),
+    });
+    const bytes = Buffer.from([0, 0, 0, 0, 99, 0]);
+    await serde.prefetch('people', [bytes, bytes]);
+    expect(registry.requests.filter((r) => r === 'GET /schemas/ids/99')).toHaveLength(1);
+    expect(serde.prefetch('people', [bytes])).toBeUndefined();
+    expect(() => serde.deserialize('people', bytes)).toThrow(/schema id 99, which the schema registry does not have/);
+  });
+
   it('refuses an incompatible schema at prepare, naming the subject', async () => {
     const breaking = AvroSchemaCatalog.fromSchemas([
       {

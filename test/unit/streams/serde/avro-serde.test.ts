@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avsc from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { DeserializationError, SerializationError } from '../../../../src/streams/errors.js';
+import { DeserializationError, SerializationError, StreamsError } from '../../../../src/streams/errors.js';
 import { AvroSchemaCatalog, AvroSerde, UnknownSchemaIdError } from '../../../../src/streams/serde/index.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -33,6 +33,7 @@ const alice: Person = {
 class InMemoryRegistry {
   readonly texts: string[] = [];
   getSchemaCalls = 0;
+  down = false;
 
   async register(schema: { schema: string }, options: { subject: string }): Promise<{ id: number }> {
     void options.subject;
@@ -44,7 +45,8 @@ class InMemoryRegistry {
   async getSchema(id: number): Promise<avsc.Type> {
     this.getSchemaCalls++;
     const text = this.texts[id - 1];
-    if (text === undefined) throw new Error(`Schema ${id} not found`);
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    if (text === undefined) throw Object.assign(new Error(`Schema ${id} not found`), { status: 404 });
     return Promise.resolve(avsc.Type.forSchema(JSON.parse(text) as avsc.Schema));
   }
 
@@ -184,6 +186,27 @@ describe('AvroSerde, Confluent framing', () => {
     expect(reader.deserialize('people', bytes)).toEqual({ ...aliceV1, nickname: 'none' });
   });
 
+  it('tells an id the registry does not have from an unreachable registry', async () => {
+    const registry = new InMemoryRegistry();
+    const catalog = AvroSchemaCatalog.fromDirectory(schemasDir);
+    const serde = new AvroSerde<Person>({ catalog, type: 'Person', registry: registry.asClient() });
+    const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0, 9]), catalog.get('Person').type.toBuffer(alice)]);
+
+    registry.down = true;
+    const failure: unknown = await serde.prefetch('people', [bytes])?.catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(StreamsError);
+    expect((failure as StreamsError).retriable).toBe(true);
+    expect((failure as Error).message).toMatch(/could not fetch schema id 9 .* retry/);
+
+    registry.down = false;
+    await serde.prefetch('people', [bytes]);
+    expect(serde.prefetch('people', [bytes])).toBeUndefined();
+    const error = deserializationError(() => serde.deserialize('people', bytes));
+    expect((error as UnknownSchemaIdError).reason).toBe('not-in-registry');
+    expect((error as UnknownSchemaIdError).fetchable).toBe(false);
+    expect(error.message).toMatch(/schema id 9, which the schema registry does not have/);
+  });
+
   it('cannot resolve Confluent ids without a registry', () => {
     const catalog = AvroSchemaCatalog.fromDirectory(schemasDir);
     const serde = new AvroSerde<Person>({ catalog, type: 'Person' });
@@ -191,6 +214,7 @@ describe('AvroSerde, Confluent framing', () => {
     const error = deserializationError(() => serde.deserialize('people', bytes));
     expect(error).toBeInstanceOf(UnknownSchemaIdError);
     expect(error.message).toMatch(/schema id 7, but this serde has no schema registry/);
+    expect((error as UnknownSchemaIdError).reason).toBe('no-registry');
     expect(serde.prefetch('people', [bytes])).toBeUndefined();
   });
 });
