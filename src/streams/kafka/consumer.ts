@@ -72,6 +72,8 @@ export class GroupConsumer {
   private readonly consumer: NativeConsumer;
   private readonly rebalances: RebalanceEvent[] = [];
   private fatal: Error | null = null;
+  /** Set while closing: nothing is left to commit, so rebalances are applied on the spot. */
+  private applyImmediately = false;
 
   constructor(
     config: Record<string, unknown>,
@@ -82,6 +84,15 @@ export class GroupConsumer {
         ...config,
         rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => {
           const partitions = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+          if (this.applyImmediately) {
+            // Leaving the group revokes everything; librdkafka waits for the unassign.
+            try {
+              if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) this.consumer.incrementalUnassign(assignment);
+            } catch {
+              // Already disconnecting: nothing left to hand back.
+            }
+            return;
+          }
           if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) this.rebalances.push({ kind: 'assigned', partitions });
           else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
             this.rebalances.push({ kind: this.consumer.assignmentLost() ? 'lost' : 'revoked', partitions });
@@ -175,6 +186,8 @@ export class GroupConsumer {
   }
 
   async close(): Promise<void> {
+    this.applyImmediately = true;
+    this.rebalances.length = 0;
     if (!this.consumer.isConnected()) return;
     await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
   }
