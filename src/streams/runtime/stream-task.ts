@@ -138,13 +138,15 @@ export class StreamTask {
    */
   async process(max: number): Promise<number> {
     this.assertState('RUNNING');
-    const batch: { raw: RawRecord; record: Record<unknown, unknown> | null; source: NodeRuntime | null }[] = [];
+    const raws: RawRecord[] = [];
     for (let i = 0; i < max; i++) {
       const raw = this.group.next();
       if (!raw) break;
-      batch.push({ raw, ...this.deserialize(raw) });
+      raws.push(raw);
     }
-    if (batch.length === 0) return 0;
+    if (raws.length === 0) return 0;
+    await this.prefetchSchemas(raws);
+    const batch = raws.map((raw) => ({ raw, ...this.deserialize(raw) }));
     await this.prefetch(batch);
 
     const started = this.options.metrics ? performance.now() : 0;
@@ -233,6 +235,17 @@ export class StreamTask {
     } catch (err) {
       this.handleFailure('deserialize', err, raw, entry.source.name);
       return { record: null, source: null };
+    }
+  }
+
+  /** Lets serdes fetch what they lack (e.g. unknown schema ids) once per batch, not per record. */
+  private async prefetchSchemas(raws: readonly RawRecord[]): Promise<void> {
+    for (const [topic, { source }] of this.sourcesByTopic) {
+      for (const serde of [source.keySerde, source.valueSerde]) {
+        if (!serde.prefetch) continue;
+        const pending = serde.prefetch(topic, raws.filter((r) => r.topic === topic).map((r) => (serde === source.keySerde ? r.key : r.value)));
+        if (pending) await pending;
+      }
     }
   }
 
