@@ -130,12 +130,14 @@ export class GroupConsumer {
     return this.rebalances.length > 0;
   }
 
+  /** Must be called for every assignment, even an empty one: the rebalance waits for it. */
   incrementalAssign(partitions: readonly TopicPartitionOffset[] | readonly TopicPartition[]): void {
-    if (partitions.length > 0) this.consumer.incrementalAssign(partitions as never);
+    this.consumer.incrementalAssign(partitions as never);
   }
 
+  /** Must be called for every revocation, even an empty one: the rebalance waits for it. */
   incrementalUnassign(partitions: readonly TopicPartition[]): void {
-    if (partitions.length > 0) this.consumer.incrementalUnassign(partitions as never);
+    this.consumer.incrementalUnassign(partitions as never);
   }
 
   /** Up to `max` records; resolves after at most ~50 ms when nothing arrives. */
