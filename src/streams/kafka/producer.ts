@@ -1,6 +1,6 @@
 import KafkaJs from '@confluentinc/kafka-javascript';
 import type { Headers } from '../processor/record.js';
-import { KafkaError } from '../errors.js';
+import type { KafkaError } from '../errors.js';
 import { call, toKafkaError } from './promisify.js';
 import type { GroupConsumer, TopicPartitionOffset } from './consumer.js';
 

@@ -271,7 +271,8 @@ export class StreamThread {
     const id = `${sub.id}_${partition}`;
     const existing = this.tasks.get(id);
     if (existing) return existing;
-    let task: StreamTask | undefined;
+    // The store context asks for the task's stream time; the task is built after its stores.
+    const ref: { task?: StreamTask } = {};
     const state = new StateManager({
       applicationId: this.config.applicationId,
       topology: this.topology,
@@ -281,9 +282,9 @@ export class StreamThread {
       stateDir: this.config.stateDir,
       changelog: { send: (topic, p, key, value, ts) => this.producer.send(topic, p, key, value, ts, undefined) },
       metrics: this.config.metrics,
-      streamTime: () => task?.streamTimeMs() ?? -1,
+      streamTime: () => ref.task?.streamTimeMs() ?? -1,
     });
-    task = new StreamTask({
+    const task = new StreamTask({
       applicationId: this.config.applicationId,
       subTopology: sub,
       topology: this.topology,
@@ -301,6 +302,7 @@ export class StreamThread {
         this.commitRequested = true;
       },
     });
+    ref.task = task;
     const owned: OwnedTask = { sub, task, state, partitions: sub.sourceTopics.map((topic) => ({ topic, partition })), restored: false };
     this.tasks.set(id, owned);
     for (const tp of owned.partitions) this.taskByTopicPartition.set(`${tp.topic}:${tp.partition}`, owned);

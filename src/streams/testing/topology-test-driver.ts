@@ -69,7 +69,8 @@ export class TopologyTestDriver {
     const changelog = { send: (topic: string, _p: number, key: Buffer, value: Buffer | null, timestamp: number) => this.capture(topic, key, value, timestamp, {}) };
 
     for (const sub of topology.describe()) {
-      let task: StreamTask | undefined;
+      // The store context asks for the task's stream time; the task is built after its stores.
+    const ref: { task?: StreamTask } = {};
       const taskId = `${sub.id}_0`;
       const stateManager = new StateManager({
         applicationId,
@@ -80,10 +81,10 @@ export class TopologyTestDriver {
         stateDir,
         changelog,
         metrics: null,
-        streamTime: () => task?.streamTimeMs() ?? -1,
+        streamTime: () => ref.task?.streamTimeMs() ?? -1,
       });
       this.stateManagers.push(stateManager);
-      task = new StreamTask({
+      const task = new StreamTask({
         applicationId,
         subTopology: sub,
         topology,
@@ -97,6 +98,7 @@ export class TopologyTestDriver {
         deadLetterTopic,
         metrics: null,
       });
+      ref.task = task;
       this.tasks.push(task);
       for (const t of sub.sourceTopics) this.taskByTopic.set(t, task);
     }
