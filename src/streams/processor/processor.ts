@@ -17,6 +17,12 @@ export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {
    * can warm its stores with one multi-get instead of one read per record.
    */
   prefetch?(records: readonly Record<KIn, VIn>[]): Promise<void>;
+  /**
+   * Optional: called at the start of every commit (and before a clean close). A processor that
+   * buffers work — e.g. a batch of outgoing calls — finishes it here and may forward results,
+   * so the commit covers everything its consumed offsets stand for.
+   */
+  flush?(): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 

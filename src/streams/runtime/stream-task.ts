@@ -206,8 +206,21 @@ export class StreamTask {
     return this.options.stores;
   }
 
-  /** Writes every store's cached entries through (and to its changelog). Part of commit. */
-  async flushStores(): Promise<void> {
+  /**
+   * The task's part of a commit: 1. flush processors that buffer work (their forwards are
+   * delivered), 2. flush every store's cached entries through to disk and to its changelog.
+   */
+  async flush(): Promise<void> {
+    if (this.state === 'RUNNING') {
+      for (const node of this.options.subTopology.nodes) {
+        const rt = this.nodes.get(node.name)!;
+        if (!rt.processor?.flush) continue;
+        const result = rt.processor.flush();
+        if (isPromise(result)) await result;
+        const pending = this.drain(rt);
+        if (pending) await pending;
+      }
+    }
     for (const store of this.options.stores.values()) await store.flush();
   }
 

@@ -204,7 +204,7 @@ export class StreamThread {
     for (const owned of this.tasks.values()) {
       if (!owned.restored) continue;
       await this.ensureTransaction();
-      await owned.task.flushStores();
+      await owned.task.flush();
       for (const [topic, offset] of owned.task.takeConsumedOffsets()) offsets.push({ topic, partition: owned.task.partition, offset });
     }
     if (this.producer.isTransactional) {

@@ -169,7 +169,7 @@ export class TopologyTestDriver {
   /** Flushes stores (writing their changelogs) as a commit would. */
   async commit(): Promise<void> {
     await this.ready;
-    for (const task of this.tasks) await task.flushStores();
+    for (const task of this.tasks) await task.flush();
     await this.pump();
   }
 
@@ -178,7 +178,7 @@ export class TopologyTestDriver {
     this.closed = true;
     await this.ready;
     for (const task of this.tasks) {
-      await task.flushStores();
+      await task.flush();
       await task.close();
     }
     for (const sm of this.stateManagers) await sm.close();

@@ -208,4 +208,31 @@ describe('TopologyTestDriver', () => {
     await driver.createInputTopic('in', s, s).pipeInput('k', 'x');
     expect(driver.createOutputTopic('out', s, s).readValuesToList()).toEqual(['X']);
   });
+
+  it('flushes buffering processors at commit, before stores, and delivers what they forward', async () => {
+    const batcher = (): Processor<string, string> => {
+      let ctx: ProcessorContext<string, string>;
+      const buffer: Record<string, string>[] = [];
+      return {
+        init: (c) => void (ctx = c),
+        process: (r) => void buffer.push(r),
+        flush: async () => {
+          await Promise.resolve();
+          for (const r of buffer.splice(0)) ctx.forward(r.withValue(`sent:${r.value}`));
+        },
+      };
+    };
+    const t = new Topology()
+      .addSource({ name: 'in', topics: ['in'], keySerde: s, valueSerde: s })
+      .addProcessor('batch', batcher, 'in')
+      .addSink({ name: 'out', topic: 'out', keySerde: s, valueSerde: s }, 'batch');
+    driver = new TopologyTestDriver(t);
+    const input = driver.createInputTopic('in', s, s);
+    await input.pipeInput('k', 'a');
+    await input.pipeInput('k', 'b');
+    const out = driver.createOutputTopic('out', s, s);
+    expect(out.isEmpty()).toBe(true);
+    await driver.commit();
+    expect(out.readValuesToList()).toEqual(['sent:a', 'sent:b']);
+  });
 });
