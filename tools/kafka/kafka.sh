@@ -88,6 +88,12 @@ up() {
   fetch
   if running && answers; then echo "kafka already up on 127.0.0.1:$port"; return 0; fi
   if running; then wait_ready; return 0; fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    # Another checkout's broker (or one started by hand) already serves this port: share it.
+    # `down` leaves it alone, since it is not ours.
+    echo "a broker already answers on 127.0.0.1:$port; using it"
+    return 0
+  fi
   write_config
   if [ ! -f "$data/meta.properties" ]; then
     java -cp "$(classpath)" -Dlog4j2.configurationFile="$home/log4j2.yaml" kafka.tools.StorageTool format \
