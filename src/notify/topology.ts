@@ -4,7 +4,8 @@
  *   intake (keyed by userId):   requests ─► validate ─► dedupe ─► fatigue ─► router ─► lanes
  *                               subscriptions ─► subscription table (read by validate)
  *   dispatch (keyed by userId): lanes (weighted) + commands ─► delay buffer ─► channel sink
- *   billing:                    feedback ─► billing ─► notify.billing
+ *   feedback (key messageId):   feedback ─► billing ─► notify.billing
+ *                               feedback + delivery reports ─► delivery reports ─► feedback
  *
  * Every operator of a sub-topology reports to that sub-topology's own feedback sink (one sink
  * shared by two sub-topologies would merge them into one). A request crosses Kafka twice
@@ -22,11 +23,12 @@ import { compileFatigueRule } from './domain/fatigue-rules.js';
 import { LaneRouter } from './domain/lane-router.js';
 import { QuietHours } from './domain/quiet-hours.js';
 import { TemplateCatalog } from './domain/template-catalog.js';
-import type { BillingWindow, DeliveryFeedback, Lane, LaneRecord, NotificationRequest, RevokeCommand, SubscriptionState } from './generated/schema-types.js';
+import type { BillingWindow, DeliveryFeedback, DeliveryReport, Lane, LaneRecord, NotificationRequest, RevokeCommand, SubscriptionState } from './generated/schema-types.js';
 import { BillingProcessor } from './operators/billing-processor.js';
 import { ChannelSinkProcessor } from './operators/channel-sink-processor.js';
 import { DedupeProcessor } from './operators/dedupe-processor.js';
 import { DelayBufferProcessor } from './operators/delay-buffer-processor.js';
+import { DeliveryReportProcessor } from './operators/delivery-report-processor.js';
 import { FatigueProcessor, fatigueKeysOf } from './operators/fatigue-processor.js';
 import { dedupeKeyOf } from './operators/intake-envelope.js';
 import { PriorityRouterProcessor } from './operators/priority-router-processor.js';
@@ -54,6 +56,9 @@ export const NODE_NAMES = {
   feedbackSource: 'feedback-source',
   billing: 'billing',
   billingSink: 'billing-sink',
+  deliveryReportsSource: 'delivery-reports-source',
+  deliveryReports: 'delivery-reports',
+  deliveryFeedbackSink: 'delivery-feedback-sink',
 } as const;
 
 /** What the topology needs besides configuration. */
@@ -86,6 +91,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
   const laneWeights: { readonly [L in Lane]: number } = { CRITICAL: config.lanes.critical.weight, NORMAL: config.lanes.normal.weight, BULK: config.lanes.bulk.weight };
   const lanes: Lane[] = ['CRITICAL', 'NORMAL', 'BULK'];
   const feedbackSerde = avro<DeliveryFeedback>('notify.v1.DeliveryFeedback');
+  const sweep = { sweepIntervalMs: config.housekeeping.interval, sweepMaxScan: config.housekeeping.maxScan };
   const laneSerde = avro<LaneRecord>('notify.v1.LaneRecord');
 
   const topology = new Topology();
@@ -112,8 +118,8 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
         }),
       N.requestsSource,
     )
-    .addProcessor(N.dedupe, () => new DedupeProcessor({ storeName: STORE_NAMES.dedupe, retentionMs: config.dedupe.retention, feedbackChild: N.intakeFeedbackSink, nextChild: N.fatigue }), N.validate)
-    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router }), N.dedupe)
+    .addProcessor(N.dedupe, () => new DedupeProcessor({ storeName: STORE_NAMES.dedupe, retentionMs: config.dedupe.retention, feedbackChild: N.intakeFeedbackSink, nextChild: N.fatigue, ...sweep }), N.validate)
+    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router, ...sweep }), N.dedupe)
     .addProcessor(
       N.router,
       () => new PriorityRouterProcessor({ lanes: new LaneRouter(config.lanes), laneChildren: N.laneSinks, feedbackChild: N.intakeFeedbackSink, emitAccepted: config.feedback.emitAccepted }),
@@ -146,6 +152,8 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
           maxReleasePerScan: config.delay.maxReleasePerScan,
           feedbackChild: N.dispatchFeedbackSink,
           sinkChild: N.channelSink,
+          ledgerRetentionMs: config.ledger.retention,
+          ...sweep,
         }),
       N.laneSources.CRITICAL,
       N.laneSources.NORMAL,
@@ -172,9 +180,25 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.held), bufferSerde, bufferSerde), N.delayBuffer, N.channelSink)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.ledger), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.delayBuffer, N.channelSink);
 
-  // Billing.
+  // Feedback: billing, and delivery reports joined with SENT (both keyed by messageId).
   topology
     .addSource({ name: N.feedbackSource, topics: [t.feedback.name], keySerde: stringSerde, valueSerde: feedbackSerde })
+    .addSource({ name: N.deliveryReportsSource, topics: [t.deliveryReports.name], keySerde: stringSerde, valueSerde: avro<DeliveryReport>('notify.v1.DeliveryReport') })
+    .addProcessor(
+      N.deliveryReports,
+      () =>
+        new DeliveryReportProcessor({
+          storeName: STORE_NAMES.deliveryTracking,
+          reportTopics: [t.deliveryReports.name],
+          retentionMs: config.ledger.retention,
+          feedbackChild: N.deliveryFeedbackSink,
+          ...sweep,
+        }),
+      N.feedbackSource,
+      N.deliveryReportsSource,
+    )
+    .addSink({ name: N.deliveryFeedbackSink, topic: t.feedback.name, keySerde: stringSerde, valueSerde: feedbackSerde }, N.deliveryReports)
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.deliveryTracking), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.deliveryReports)
     .addProcessor(
       N.billing,
       () => new BillingProcessor({ storeName: STORE_NAMES.billing, windowMs: config.billing.window, graceMs: config.billing.grace, currency: config.billing.currency, sinkChild: N.billingSink }),

@@ -108,22 +108,39 @@ export const notifyConfigSchema = z
       commitInterval: positiveDuration.default(1000),
       clientConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     }),
-    topics: z.strictObject({
-      requests: topic,
-      commands: topic,
-      subscriptions: topic,
-      templates: topic,
-      feedback: topic,
-      billing: topic,
-      dlq: topic,
-      lanes: z.strictObject({ critical: topic, normal: topic, bulk: topic }),
-    }),
+    topics: z
+      .strictObject({
+        requests: topic,
+        commands: topic,
+        subscriptions: topic,
+        templates: topic,
+        feedback: topic,
+        /** Provider delivery reports (key messageId), co-partitioned with feedback; optional in the file. */
+        deliveryReports: topic.optional(),
+        billing: topic,
+        dlq: topic,
+        lanes: z.strictObject({ critical: topic, normal: topic, bulk: topic }),
+      })
+      .transform(({ deliveryReports, ...rest }) => ({
+        ...rest,
+        deliveryReports: deliveryReports ?? { name: 'notify.delivery-reports', partitions: rest.feedback.partitions },
+      })),
     lanes: z.strictObject({ critical: lane, normal: lane, bulk: lane }),
     fatigue: z.strictObject({ rules: z.array(fatigueRule).default([]) }),
     quietHours: z.strictObject({ defaultTimeZone: timeZone, rules: z.array(quietHoursRule).default([]) }),
     retry: z.strictObject({ VERIFICATION: retryPolicy, NOTIFICATION: retryPolicy, MARKETING: retryPolicy }),
     dedupe: z.strictObject({ retention: positiveDuration }),
     ledger: z.strictObject({ retention: positiveDuration }),
+    /**
+     * Expiry of dedupe, fatigue, ledger and delivery-tracking entries: every `interval` each
+     * task scans the next `maxScan` entries of each such store and deletes the expired ones.
+     */
+    housekeeping: z
+      .strictObject({
+        interval: positiveDuration.default(1000),
+        maxScan: z.number().int().min(1).default(2000),
+      })
+      .default({ interval: 1000, maxScan: 2000 }),
     delay: z.strictObject({
       punctuateInterval: positiveDuration.default(200),
       maxReleasePerScan: z.number().int().min(1).default(5000),
@@ -185,7 +202,7 @@ function checkLanes(lanes: Record<LaneName, { categories: Category[]; priorities
 }
 
 /** Requests, commands, subscriptions and lanes are keyed by userId and joined per partition. */
-function checkCoPartitioning(topics: { requests: { partitions: number }; commands: { partitions: number }; subscriptions: { partitions: number }; lanes: Record<LaneName, { partitions: number }> }, ctx: Ctx): void {
+function checkCoPartitioning(topics: { requests: { partitions: number }; commands: { partitions: number }; subscriptions: { partitions: number }; feedback: { partitions: number }; deliveryReports: { partitions: number }; lanes: Record<LaneName, { partitions: number }> }, ctx: Ctx): void {
   const expected = topics.requests.partitions;
   const check = (path: (string | number)[], partitions: number): void => {
     if (partitions !== expected) {
@@ -194,6 +211,13 @@ function checkCoPartitioning(topics: { requests: { partitions: number }; command
   };
   check(['topics', 'commands'], topics.commands.partitions);
   check(['topics', 'subscriptions'], topics.subscriptions.partitions);
+  if (topics.deliveryReports.partitions !== topics.feedback.partitions) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topics', 'deliveryReports', 'partitions'],
+      message: `must equal topics.feedback.partitions (${topics.feedback.partitions}): delivery reports are joined with feedback by messageId`,
+    });
+  }
   for (const l of ['critical', 'normal', 'bulk'] as const) check(['topics', 'lanes', l], topics.lanes[l].partitions);
 }
 

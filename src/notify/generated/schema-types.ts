@@ -14,6 +14,8 @@ export interface BillingWindow {
   sent: number;
   delivered: number;
   failed: number;
+  /** Sent messages a provider later reported as not delivered (already counted in sent). */
+  undelivered?: number;
   billableUnits: number;
   cost: number;
   currency: string;
@@ -61,17 +63,37 @@ export interface DeliveryFeedback {
   emittedAt: number;
 }
 
-/** Outcome of a request. Terminal: REJECTED, DUPLICATE, SUPPRESSED, UNSUBSCRIBED, REVOKED, SENT, DELIVERED (after SENT), FAILED, EXPIRED. Non-terminal: ACCEPTED, SCHEDULED, RETRYING. */
+/** An asynchronous outcome a provider reported after accepting a message (SMPP delivery receipt, push feedback): topic notify.delivery-reports, key messageId. Produced by the app from the channel router's reports; the topology turns it into a DELIVERY_REPORT feedback event. */
+export interface DeliveryReport {
+  messageId: string;
+  provider: string;
+  providerMessageId?: null | string;
+  status: DeliveryReportStatus;
+  /** The provider's reason for FAILED, e.g. an SMPP stat like UNDELIV. */
+  reason?: null | string;
+  /** The address is gone for good (the member system should drop it). */
+  unregistered?: boolean;
+  /** When the report was received from the provider. */
+  reportedAt: number;
+}
+
+/** What a provider reported about a message it had accepted. */
+export type DeliveryReportStatus = 'DELIVERED' | 'FAILED';
+
+/** Every symbol of {@link DeliveryReportStatus}, in schema order. */
+export const DELIVERY_REPORT_STATUS_SYMBOLS: readonly DeliveryReportStatus[] = ['DELIVERED', 'FAILED'];
+
+/** Outcome of a request. Terminal (subject REQUEST, exactly one per request): REJECTED, DUPLICATE, SUPPRESSED, UNSUBSCRIBED, REVOKED, SENT, FAILED, EXPIRED. Non-terminal: ACCEPTED, SCHEDULED, RETRYING. After SENT, a provider delivery report adds DELIVERED or FAILED with subject DELIVERY_REPORT. */
 export type FeedbackStatus = 'ACCEPTED' | 'REJECTED' | 'DUPLICATE' | 'SUPPRESSED' | 'UNSUBSCRIBED' | 'SCHEDULED' | 'RETRYING' | 'REVOKED' | 'SENT' | 'DELIVERED' | 'FAILED' | 'EXPIRED';
 
 /** Every symbol of {@link FeedbackStatus}, in schema order. */
 export const FEEDBACK_STATUS_SYMBOLS: readonly FeedbackStatus[] = ['ACCEPTED', 'REJECTED', 'DUPLICATE', 'SUPPRESSED', 'UNSUBSCRIBED', 'SCHEDULED', 'RETRYING', 'REVOKED', 'SENT', 'DELIVERED', 'FAILED', 'EXPIRED'];
 
-/** What the feedback event is about: the request itself, or a command aimed at it (a revoke that came too late is reported without touching the request's own terminal status). */
-export type FeedbackSubject = 'REQUEST' | 'REVOKE_COMMAND';
+/** What the feedback event is about: the request itself (exactly one terminal status per request), a command aimed at it (a revoke that came too late), or a provider delivery report after SENT (DELIVERED, or FAILED when the provider could not deliver). Only REQUEST events count toward the request's terminal status. */
+export type FeedbackSubject = 'REQUEST' | 'REVOKE_COMMAND' | 'DELIVERY_REPORT';
 
 /** Every symbol of {@link FeedbackSubject}, in schema order. */
-export const FEEDBACK_SUBJECT_SYMBOLS: readonly FeedbackSubject[] = ['REQUEST', 'REVOKE_COMMAND'];
+export const FEEDBACK_SUBJECT_SYMBOLS: readonly FeedbackSubject[] = ['REQUEST', 'REVOKE_COMMAND', 'DELIVERY_REPORT'];
 
 /** The internal lane a routed request travels on (consumed with weights by the delay buffer). */
 export type Lane = 'CRITICAL' | 'NORMAL' | 'BULK';
@@ -196,6 +218,8 @@ export const SCHEMA_NAMES = {
   Category: 'notify.v1.Category',
   Channel: 'notify.v1.Channel',
   DeliveryFeedback: 'notify.v1.DeliveryFeedback',
+  DeliveryReport: 'notify.v1.DeliveryReport',
+  DeliveryReportStatus: 'notify.v1.DeliveryReportStatus',
   FeedbackStatus: 'notify.v1.FeedbackStatus',
   FeedbackSubject: 'notify.v1.FeedbackSubject',
   Lane: 'notify.v1.Lane',

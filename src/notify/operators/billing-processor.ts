@@ -1,9 +1,18 @@
 /**
  * billing (F11): tumbling windows (default 1 h, by feedback event time) per businessUnit ×
- * channel × provider, counting SENT, DELIVERED and FAILED with billable units and cost. A window
- * is emitted to notify.billing once stream time has passed its end plus the grace period, then
+ * channel × provider, counting SENT and FAILED requests (subject REQUEST) with billable units and
+ * cost, and DELIVERED / undelivered provider reports (subject DELIVERY_REPORT). A window is
+ * emitted to notify.billing once stream time has passed its end plus the grace period, then
  * forgotten. Keys start with the window start (8 bytes, big-endian), so closing windows is one
  * range scan from the beginning of the store.
+ *
+ * Stream time only moves with feedback, so a partition that goes quiet would hold its last
+ * windows forever. A wall-clock punctuator covers that: once no feedback has arrived for a grace
+ * period, stream time is taken to move on with the wall clock. While feedback flows (including
+ * a catch-up after downtime, when event times lag the wall clock) only stream time counts, so a
+ * window is emitted once with everything in it. Feedback later than that (after the window was
+ * emitted) opens the window again and it is emitted a second time with the late part: rows of
+ * notify.billing for the same window add up.
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import { Record } from '../../streams/processor/record.js';
@@ -20,6 +29,8 @@ export interface BillingAggregate {
   readonly sent: number;
   readonly delivered: number;
   readonly failed: number;
+  /** Absent in aggregates written before it existed. */
+  readonly undelivered?: number;
   readonly billableUnits: number;
   readonly cost: number;
 }
@@ -47,6 +58,9 @@ function windowKey(windowStart: number, businessUnit: string, channel: string, p
 export class BillingProcessor implements Processor<string, DeliveryFeedback, string, BillingWindow> {
   private context!: ProcessorContext<string, BillingWindow>;
   private store!: KeyValueStore<Buffer, BillingAggregate>;
+  /** Stream time and the wall-clock time it last moved, for closing windows of a quiet partition. */
+  private lastStreamTime = -1;
+  private lastStreamMoveMs = 0;
 
   constructor(private readonly options: BillingOptions) {}
 
@@ -55,27 +69,46 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
     this.store = context.getStateStore(this.options.storeName);
     const interval = Math.max(1000, Math.min(60_000, Math.floor(this.options.windowMs / 4)));
     context.schedule(interval, 'STREAM_TIME', (streamTime) => this.closeWindows(streamTime));
+    this.lastStreamMoveMs = context.currentSystemTimeMs();
+    context.schedule(interval, 'WALL_CLOCK_TIME', (now) => this.closeIdle(now));
   }
 
   process(record: Record<string, DeliveryFeedback>): void | Promise<void> {
     const f = record.value;
-    if (f == null || f.channel == null || (f.subject ?? 'REQUEST') !== 'REQUEST') return;
-    if (f.status !== 'SENT' && f.status !== 'DELIVERED' && f.status !== 'FAILED') return;
+    if (f == null || f.channel == null) return;
+    const subject = f.subject ?? 'REQUEST';
+    const counted = subject === 'REQUEST' ? f.status === 'SENT' || f.status === 'FAILED' : subject === 'DELIVERY_REPORT';
+    if (!counted) return;
+    const undelivered = subject === 'DELIVERY_REPORT' && f.status === 'FAILED';
     const provider = f.provider ?? NO_PROVIDER;
     const windowStart = f.eventTime - (f.eventTime % this.options.windowMs);
     const key = windowKey(windowStart, f.businessUnit, f.channel, provider);
     const channel = f.channel;
     return this.store.get(key).then((current) => {
-      const base: BillingAggregate = current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, billableUnits: 0, cost: 0 };
+      const base: BillingAggregate = current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
       this.store.put(key, {
         ...base,
-        sent: base.sent + (f.status === 'SENT' ? 1 : 0),
+        sent: base.sent + (subject === 'REQUEST' && f.status === 'SENT' ? 1 : 0),
         delivered: base.delivered + (f.status === 'DELIVERED' ? 1 : 0),
-        failed: base.failed + (f.status === 'FAILED' ? 1 : 0),
+        failed: base.failed + (subject === 'REQUEST' && f.status === 'FAILED' ? 1 : 0),
+        undelivered: (base.undelivered ?? 0) + (undelivered ? 1 : 0),
         billableUnits: base.billableUnits + (f.billableUnits ?? 0),
         cost: roundMicro(base.cost + (f.cost ?? 0)),
       });
     });
+  }
+
+  /** Closes windows as if stream time had moved on with the wall clock since it last moved, once idle for a grace period. */
+  closeIdle(now: number): Promise<void> | undefined {
+    const streamTime = this.context.currentStreamTimeMs();
+    if (streamTime !== this.lastStreamTime) {
+      this.lastStreamTime = streamTime;
+      this.lastStreamMoveMs = now;
+      return undefined;
+    }
+    const idle = now - this.lastStreamMoveMs;
+    if (streamTime < 0 || idle < this.options.graceMs) return undefined;
+    return this.closeWindows(streamTime + idle);
   }
 
   /** Emits and deletes every window whose end + grace is at or before stream time. */
@@ -89,7 +122,7 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
     const now = this.context.currentSystemTimeMs();
     for (const { key, value } of closed) {
       this.store.delete(key);
-      const window: BillingWindow = { ...value, windowEnd: value.windowStart + this.options.windowMs, currency: this.options.currency, emittedAt: now };
+      const window: BillingWindow = { ...value, undelivered: value.undelivered ?? 0, windowEnd: value.windowStart + this.options.windowMs, currency: this.options.currency, emittedAt: now };
       this.context.forward(new Record(value.businessUnit, window, window.windowEnd), this.options.sinkChild);
     }
   }

@@ -1,13 +1,17 @@
 /**
  * channel sink (F3, F10, F11): renders due lane records and sends them through the
  * {@link ChannelSender} in batches. Records collect in an outbox that is sent when it reaches
- * `maxBatch` or when the wall-clock punctuator fires (every `flushIntervalMs`, which the runtime
- * runs after each polled batch and before committing, so nothing committed is left unsent).
+ * `maxBatch`, when the wall-clock punctuator fires (every `flushIntervalMs`: a lone record in a
+ * quiet period goes out within that interval), and in `flush()`, which the runtime calls at the
+ * start of every commit. That last call is what the at-least-once contract rests on: a commit
+ * covers the consumed offsets of the records in the outbox, so the outbox is empty (sent and
+ * its outcomes forwarded and in the ledger) before those offsets are committed.
  *
  * Before sending, the delivery ledger is consulted: a message already finished (a replay) is
  * skipped, and one revoked while on its way ends REVOKED. Results: ACCEPTED → SENT with
  * provider, billable units and cost; retryable → the category's retry policy (RETRYING and
- * re-held with backoff, or FAILED / EXPIRED); permanent → FAILED.
+ * re-held with backoff, or FAILED / EXPIRED); permanent → FAILED, with reason `unregistered`
+ * when the provider says the address is gone for good (so the member system can drop it).
  */
 import type { SendResult } from '../../channels/index.js';
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
@@ -54,7 +58,11 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     if (this.outbox.length >= this.options.maxBatch) return this.flush();
   }
 
-  /** Sends everything in the outbox; resolves when every outcome is recorded. */
+  /**
+   * Sends everything in the outbox; resolves when every outcome is forwarded and written to the
+   * ledger. Called by the runtime at the start of every commit, by the punctuator and on a full
+   * outbox.
+   */
   async flush(): Promise<void> {
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
@@ -101,7 +109,7 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       });
     }
     if (result.status === 'PERMANENT_ERROR') {
-      return this.finish(request, 'FAILED', now, { provider: result.provider, attempt, reason: result.reason });
+      return this.finish(request, 'FAILED', now, { provider: result.provider, attempt, reason: result.unregistered ? 'unregistered' : result.reason });
     }
     this.retryOrGiveUp(lane, result.provider, result.reason, now);
   }

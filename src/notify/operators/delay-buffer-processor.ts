@@ -13,6 +13,7 @@ import type { DeliveryFeedback, LaneRecord, NotificationRequest, RevokeCommand }
 import { DelayQueue } from './delay-queue.js';
 import { isFinal, ledgerEntry, type LedgerEntry } from './delivery-ledger.js';
 import { feedbackFor } from './feedback.js';
+import { StoreSweeper } from './store-sweeper.js';
 
 export interface DelayBufferOptions {
   readonly heldStore: string;
@@ -23,6 +24,10 @@ export interface DelayBufferOptions {
   readonly maxReleasePerScan: number;
   readonly feedbackChild: string;
   readonly sinkChild: string;
+  /** How long ledger entries (outcomes, early revokes) are kept; swept, see {@link StoreSweeper}. */
+  readonly ledgerRetentionMs: number;
+  readonly sweepIntervalMs: number;
+  readonly sweepMaxScan: number;
 }
 
 type In = LaneRecord | RevokeCommand;
@@ -43,6 +48,11 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
     this.queue = new DelayQueue(context.getStateStore(this.options.heldStore));
     this.ledger = context.getStateStore(this.options.ledgerStore);
     context.schedule(this.options.punctuateIntervalMs, 'WALL_CLOCK_TIME', (now) => this.release(now));
+    const sweeper = new StoreSweeper(this.ledger, {
+      maxScan: this.options.sweepMaxScan,
+      isExpired: (_key, entry, now) => now - entry.at >= this.options.ledgerRetentionMs,
+    });
+    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
   }
 
   async prefetch(records: readonly Record<string, In>[]): Promise<void> {

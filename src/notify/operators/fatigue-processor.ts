@@ -14,6 +14,7 @@ import { bucketStart, countInWindow, ruleApplies, scopeKey, windowFirstBucket, t
 import type { DeliveryFeedback, NotificationRequest } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
 import type { IntakeEnvelope } from './intake-envelope.js';
+import { StoreSweeper } from './store-sweeper.js';
 
 /** Live buckets of one scope: `[bucketStart, count]` pairs, oldest first. */
 export type ScopeBuckets = [number, number][];
@@ -23,6 +24,9 @@ export interface FatigueOptions {
   readonly rules: readonly CompiledFatigueRule[];
   readonly feedbackChild: string;
   readonly nextChild: string;
+  /** Expiry of scopes whose every bucket fell out of its rule's window, see {@link StoreSweeper}. */
+  readonly sweepIntervalMs: number;
+  readonly sweepMaxScan: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -41,6 +45,19 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
   init(context: ProcessorContext<string, Out>): void {
     this.context = context;
     this.store = context.getStateStore(this.options.storeName);
+    const rules = new Map(this.options.rules.map((r) => [r.name, r]));
+    const sweeper = new StoreSweeper(this.store, {
+      maxScan: this.options.sweepMaxScan,
+      isExpired: (key, buckets, now) => {
+        const rule = rules.get(key.slice(0, key.indexOf('\u0000')));
+        if (rule === undefined) return true; // a rule removed from the configuration
+        const newest = buckets[buckets.length - 1];
+        // Counting is against planned send times, which are never before now: a scope whose
+        // newest bucket is out of the window at `now` can no longer cap anything.
+        return newest === undefined || newest[0] < windowFirstBucket(rule, now);
+      },
+    });
+    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
   }
 
   process(record: Record<string, IntakeEnvelope>): void | Promise<void> {

@@ -6,4 +6,5 @@ export const STORE_NAMES = {
   held: 'delay-held',
   ledger: 'delivery-ledger',
   billing: 'billing-windows',
+  deliveryTracking: 'delivery-tracking',
 } as const;

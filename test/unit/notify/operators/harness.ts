@@ -2,7 +2,7 @@
 import type { OutboundMessage, SendResult } from '../../../../src/channels/index.js';
 import { loadConfig, type NotifyConfig } from '../../../../src/notify/config/index.js';
 import type { ChannelSender } from '../../../../src/notify/channel-sender.js';
-import type { BillingWindow, DeliveryFeedback, LaneRecord, NotificationRequest, RevokeCommand, SubscriptionState } from '../../../../src/notify/generated/schema-types.js';
+import type { BillingWindow, DeliveryFeedback, DeliveryReport, LaneRecord, NotificationRequest, RevokeCommand, SubscriptionState } from '../../../../src/notify/generated/schema-types.js';
 import { defaultSchemaDir } from '../../../../src/notify/schemas/schema-catalog.js';
 import { buildNotifyTopology } from '../../../../src/notify/topology.js';
 import { AvroSchemaCatalog, AvroSerde, stringSerde } from '../../../../src/streams/serde/index.js';
@@ -18,7 +18,7 @@ const serde = <T>(type: string): AvroSerde<T> => new AvroSerde<T>({ catalog, typ
 export class FakeSender implements ChannelSender {
   readonly sent: OutboundMessage[] = [];
   readonly batches: number[] = [];
-  behaviour: (message: OutboundMessage, attemptNo: number) => SendResult['status'] = () => 'ACCEPTED';
+  behaviour: (message: OutboundMessage, attemptNo: number) => SendResult['status'] | 'UNREGISTERED' = () => 'ACCEPTED';
   private readonly attempts = new Map<string, number>();
 
   send(batch: readonly OutboundMessage[]): Promise<SendResult[]> {
@@ -33,6 +33,7 @@ export class FakeSender implements ChannelSender {
           return { messageId: m.messageId, status, provider: `${m.channel.toLowerCase()}-fake`, billableUnits: m.channel === 'SMS' ? 2 : 1 };
         }
         if (status === 'RETRYABLE_ERROR') return { messageId: m.messageId, status, provider: 'flaky', reason: 'timeout' };
+        if (status === 'UNREGISTERED') return { messageId: m.messageId, status: 'PERMANENT_ERROR', provider: 'strict', reason: 'BadDeviceToken', unregistered: true };
         return { messageId: m.messageId, status, provider: 'strict', reason: 'bad-number' };
       }),
     );
@@ -84,6 +85,7 @@ export class Harness {
   readonly commands: TestInputTopic<string, RevokeCommand>;
   readonly subscriptions: TestInputTopic<string, SubscriptionState>;
   readonly lanesBulk: TestInputTopic<string, LaneRecord>;
+  readonly deliveryReports: TestInputTopic<string, DeliveryReport>;
   readonly feedback: TestOutputTopic<string, DeliveryFeedback>;
   readonly billing: TestOutputTopic<string, BillingWindow>;
   private readonly allFeedback: DeliveryFeedback[] = [];
@@ -97,6 +99,7 @@ export class Harness {
     this.commands = this.driver.createInputTopic(t.commands.name, stringSerde, serde('RevokeCommand'));
     this.subscriptions = this.driver.createInputTopic(t.subscriptions.name, stringSerde, serde('SubscriptionState'));
     this.lanesBulk = this.driver.createInputTopic(t.lanes.bulk.name, stringSerde, serde('LaneRecord'));
+    this.deliveryReports = this.driver.createInputTopic(t.deliveryReports.name, stringSerde, serde('DeliveryReport'));
     this.feedback = this.driver.createOutputTopic(t.feedback.name, stringSerde, serde('DeliveryFeedback'));
     this.billing = this.driver.createOutputTopic(t.billing.name, stringSerde, serde('BillingWindow'));
   }
@@ -130,6 +133,18 @@ export class Harness {
   statusesOf(messageId: string): string[] {
     this.readFeedback();
     return this.allFeedback.filter((f) => f.messageId === messageId).map((f) => f.status);
+  }
+
+  /** Pipes a provider delivery report for `messageId`, as the app would. */
+  async report(messageId: string, status: DeliveryReport['status'], extra: Partial<DeliveryReport> = {}): Promise<void> {
+    const report: DeliveryReport = { messageId, provider: 'sms-fake', providerMessageId: null, status, reason: null, unregistered: false, reportedAt: this.now(), ...extra };
+    await this.deliveryReports.pipeInput(messageId, report, this.now());
+  }
+
+  /** Keys the given store's changelog deleted (tombstones) so far; call `driver.commit()` first. */
+  deletedKeys(store: string): string[] {
+    const topic = this.driver.createOutputTopic(`test-driver-${store}-changelog`, stringSerde, stringSerde);
+    return topic.readKeyValuesToList().filter((kv) => kv.value === null).map((kv) => kv.key!);
   }
 
   async close(): Promise<void> {
