@@ -13,7 +13,7 @@ CONFIG ?= topology/notify-streams.yaml
         test test-unit test-integration run bench clean
 
 help:
-	@echo "make run    — local Kafka, topics, processor and demo traffic (Ctrl-C stops)"
+	@echo "make run    — local Kafka, topics, processor, demo traffic and a live outcome table; ends by itself"
 	@echo "make test   — typecheck, lint, import cycles, unit and integration tests on a local broker"
 	@echo "make bench  — benchmarks on the local broker; numbers go to bench/RESULTS.md"
 	@echo "make kafka-up / kafka-down — the local single-node KRaft broker on 127.0.0.1:9092"
@@ -71,9 +71,14 @@ test: setup typecheck lint cycles
 	$(MAKE) --no-print-directory kafka-down; \
 	exit $$status
 
+# The quick start: topics, then the processor with a few hundred demo requests and a live table
+# of outcomes; it stops by itself once every request has settled (at most DEMO_DURATION), or on
+# Ctrl-C, and leaves the broker running (make kafka-down stops it).
+DEMO_COUNT ?= 300
+DEMO_DURATION ?= 90s
 run: setup kafka-up
-	npx tsx src/app/main.ts topics create -c $(CONFIG)
-	npx tsx src/app/demo.ts -c $(CONFIG)
+	node bin/notify-streams.js topics create -c $(CONFIG)
+	node bin/notify-streams.js demo -c $(CONFIG) --count $(DEMO_COUNT) --duration $(DEMO_DURATION)
 
 bench: setup kafka-up
 	npx tsx bench/run-all.ts
