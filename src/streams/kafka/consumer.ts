@@ -50,16 +50,19 @@ function toHeaders(list: NativeMessage['headers']): Headers {
 
 const EMPTY_HEADERS: Headers = Object.freeze({});
 
+/**
+ * Makes a message from the binding a `RawRecord` in place: the binding already allocated one
+ * object per message, so the hot path does not allocate a second. Only fields whose form
+ * differs are rewritten (absent key → null, absent timestamp → now, header list → map).
+ */
 export function toRawRecord(m: NativeMessage): RawRecord {
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    timestamp: m.timestamp ?? Date.now(),
-    key: m.key === undefined || m.key === null ? null : typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
-    value: m.value,
-    headers: toHeaders(m.headers),
-  };
+  const { key, headers } = m;
+  const r = m as unknown as { timestamp: number; key: Buffer | null; headers: Headers };
+  if (m.timestamp === undefined) r.timestamp = Date.now();
+  if (key === undefined) r.key = null;
+  else if (typeof key === 'string') r.key = Buffer.from(key);
+  r.headers = toHeaders(headers);
+  return r as unknown as RawRecord;
 }
 
 /**

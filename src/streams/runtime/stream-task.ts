@@ -71,6 +71,9 @@ export class StreamTask {
   /** Next offset to commit per source topic (last processed + 1). */
   private readonly consumed = new Map<string, number>();
   private commitRequested = false;
+  /** Whether a child of a source prefetches state, or a source serde prefetches schemas. */
+  private readonly recordPrefetch: boolean;
+  private readonly schemaPrefetch: boolean;
 
   constructor(private readonly options: StreamTaskOptions) {
     const { subTopology, topology, partition } = options;
@@ -93,6 +96,8 @@ export class StreamTask {
       rt.children = topology.childrenOf(rt.name).map((c) => this.nodes.get(c.name)!);
     }
     this.group = new PartitionGroup(weights);
+    this.recordPrefetch = [...this.sourcesByTopic.values()].some(({ runtime }) => runtime.children.some((c) => c.processor?.prefetch !== undefined));
+    this.schemaPrefetch = [...this.sourcesByTopic.values()].some(({ source }) => source.keySerde.prefetch !== undefined || source.valueSerde.prefetch !== undefined);
   }
 
   get taskState(): TaskState {
@@ -127,6 +132,10 @@ export class StreamTask {
     for (const r of records) this.group.add(r);
   }
 
+  addRecord(record: RawRecord): void {
+    this.group.add(record);
+  }
+
   bufferedCount(topic?: string): number {
     return topic === undefined ? this.group.size() : this.group.sizeOf(topic);
   }
@@ -145,19 +154,33 @@ export class StreamTask {
       raws.push(raw);
     }
     if (raws.length === 0) return 0;
-    await this.prefetchSchemas(raws);
-    const batch = raws.map((raw) => ({ raw, ...this.deserialize(raw) }));
-    await this.prefetch(batch);
+    if (this.schemaPrefetch) await this.prefetchSchemas(raws);
+    // Parallel arrays, not an object per record: the hot path allocates only the Record itself.
+    const n = raws.length;
+    const records = new Array<Record<unknown, unknown> | null>(n);
+    const sources = new Array<NodeRuntime | null>(n);
+    for (let i = 0; i < n; i++) {
+      const raw = raws[i]!;
+      const entry = this.sourcesByTopic.get(raw.topic);
+      if (!entry) throw new IllegalStateError(`task ${this.id} got a record of topic "${raw.topic}" it does not read`);
+      records[i] = this.deserialize(raw, entry);
+      sources[i] = entry.runtime;
+    }
+    if (this.recordPrefetch) await this.prefetch(records, sources);
 
     const started = this.options.metrics ? performance.now() : 0;
-    for (const item of batch) {
-      const { raw, record, source } = item;
-      if (record && source) {
+    const streamPunctuations = this.streamPunctuations;
+    for (let i = 0; i < n; i++) {
+      const raw = raws[i]!;
+      const record = records[i];
+      if (record) {
+        const source = sources[i]!;
         this.current = raw;
-        this.currentMeta = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
+        this.currentMeta = null;
         if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
         try {
           source.forwarded.push([record, undefined]);
+          // Synchronous processors return nothing here: no promise per record.
           const pending = this.drain(source);
           if (pending) await pending;
         } catch (err) {
@@ -166,13 +189,15 @@ export class StreamTask {
         }
         this.current = null;
         this.currentMeta = null;
-        const due = this.streamPunctuations.due(this.streamTime);
-        if (due.length > 0) await this.runPunctuations(due, this.streamTime);
+        if (!streamPunctuations.isEmpty()) {
+          const due = streamPunctuations.due(this.streamTime);
+          if (due.length > 0) await this.runPunctuations(due, this.streamTime);
+        }
       }
       this.consumed.set(raw.topic, raw.offset + 1);
     }
-    this.options.metrics?.recordProcessed(batch.length, performance.now() - started);
-    return batch.length;
+    this.options.metrics?.recordProcessed(n, performance.now() - started);
+    return n;
   }
 
   /** Runs wall-clock punctuators that are due. */
@@ -237,17 +262,16 @@ export class StreamTask {
 
   // --- internals -------------------------------------------------------------------------
 
-  private deserialize(raw: RawRecord): { record: Record<unknown, unknown> | null; source: NodeRuntime | null } {
-    const entry = this.sourcesByTopic.get(raw.topic);
-    if (!entry) throw new IllegalStateError(`task ${this.id} got a record of topic "${raw.topic}" it does not read`);
+  /** The record, or null when it failed and its handler said `continue`. */
+  private deserialize(raw: RawRecord, entry: { source: SourceNode }): Record<unknown, unknown> | null {
+    const { source } = entry;
     try {
-      const { source } = entry;
       const key = raw.key === null ? null : source.keySerde.deserialize(raw.topic, raw.key, raw.headers);
       const value = raw.value === null ? null : source.valueSerde.deserialize(raw.topic, raw.value, raw.headers);
-      return { record: new Record(key, value, raw.timestamp, raw.headers), source: entry.runtime };
+      return new Record(key, value, raw.timestamp, raw.headers);
     } catch (err) {
-      this.handleFailure('deserialize', err, raw, entry.source.name);
-      return { record: null, source: null };
+      this.handleFailure('deserialize', err, raw, source.name);
+      return null;
     }
   }
 
@@ -262,18 +286,20 @@ export class StreamTask {
     }
   }
 
-  private async prefetch(batch: readonly { record: Record<unknown, unknown> | null; source: NodeRuntime | null }[]): Promise<void> {
+  private async prefetch(records: readonly (Record<unknown, unknown> | null)[], sources: readonly (NodeRuntime | null)[]): Promise<void> {
     const bySource = new Map<NodeRuntime, Record<unknown, unknown>[]>();
-    for (const { record, source } of batch) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      const source = sources[i];
       if (!record || !source) continue;
-      const list = bySource.get(source) ?? [];
-      list.push(record);
-      bySource.set(source, list);
+      const list = bySource.get(source);
+      if (list) list.push(record);
+      else bySource.set(source, [record]);
     }
     const work: Promise<void>[] = [];
-    for (const [source, records] of bySource) {
+    for (const [source, list] of bySource) {
       for (const child of source.children) {
-        if (child.processor?.prefetch) work.push(child.processor.prefetch(records));
+        if (child.processor?.prefetch) work.push(child.processor.prefetch(list));
       }
     }
     if (work.length > 0) await Promise.all(work);
@@ -412,7 +438,12 @@ export class StreamTask {
         }
         return store as S;
       },
-      recordMetadata: () => this.currentMeta,
+      // Built on demand: most processors never ask, so no object per record.
+      recordMetadata: () => {
+        const raw = this.current;
+        if (raw === null) return null;
+        return (this.currentMeta ??= { topic: raw.topic, partition: raw.partition, offset: raw.offset });
+      },
       currentStreamTimeMs: () => this.streamTime,
       currentSystemTimeMs: () => this.options.wallClock(),
       commit: () => {

@@ -6,6 +6,7 @@ import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '.
 import { StreamProducer } from '../kafka/producer.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { ChangelogReader } from './changelog-reader.js';
+import type { RawRecord } from './exception-handlers.js';
 import type { RecordCollector } from './record-collector.js';
 import { StateManager } from './state-manager.js';
 import { StreamTask } from './stream-task.js';
@@ -153,32 +154,69 @@ export class StreamThread {
     }
   }
 
+  /**
+   * The poll loop. The next `consume` is started before the current batch is processed, so
+   * librdkafka fills it on its own threads while the JS thread runs the topology (consume
+   * resolves on the event loop; nothing here blocks on it until the next iteration).
+   *
+   * Invariant kept from a plain poll loop: the assignment changes (incremental assign and
+   * unassign, task creation, close and restore) only while no consume is in flight. A consume
+   * that was in flight when a rebalance was announced is awaited first and its records are
+   * buffered; those of revoked partitions are then dropped with their task, uncommitted, for
+   * the new owner to re-read.
+   */
   private async run(): Promise<void> {
     const cfg = this.config;
-    while (this.threadState === 'RUNNING') {
-      await this.applyRebalances();
-      await this.restoreNewTasks();
-      const records = await this.consumer.consume(cfg.maxPollRecords);
-      for (const r of records) {
-        const owned = this.taskByTopicPartition.get(`${r.topic}:${r.partition}`);
-        // Records of a partition revoked a moment ago are dropped; its new owner re-reads them.
-        if (owned) owned.task.addRecords([r]);
+    let inFlight: Promise<RawRecord[]> | null = null;
+    try {
+      while (this.threadState === 'RUNNING') {
+        if (inFlight === null || this.consumer.hasPendingRebalance()) {
+          if (inFlight !== null) {
+            this.buffer(await inFlight);
+            inFlight = null;
+          }
+          await this.applyRebalances();
+          await this.restoreNewTasks();
+        }
+        const records = await (inFlight ?? this.consumer.consume(cfg.maxPollRecords));
+        inFlight = null;
+        this.buffer(records);
+        if (this.consumer.hasPendingRebalance()) continue;
+        inFlight = this.consumer.consume(cfg.maxPollRecords);
+        for (const owned of this.tasks.values()) {
+          if (!owned.restored) continue;
+          await this.ensureTransaction();
+          while (owned.task.bufferedCount() > 0) await owned.task.process(cfg.maxPollRecords);
+          if (owned.task.takeCommitRequest()) this.commitRequested = true;
+        }
+        const now = Date.now();
+        for (const owned of this.tasks.values()) {
+          if (!owned.restored) continue;
+          await this.ensureTransaction();
+          await owned.task.punctuateWallClock(now);
+        }
+        this.updatePauses();
+        if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
       }
-      if (this.consumer.hasPendingRebalance()) continue;
-      for (const owned of this.tasks.values()) {
-        if (!owned.restored) continue;
-        await this.ensureTransaction();
-        while (owned.task.bufferedCount() > 0) await owned.task.process(cfg.maxPollRecords);
-        if (owned.task.takeCommitRequest()) this.commitRequested = true;
+    } finally {
+      // Its records were never processed, so never committed: dropping them loses nothing.
+      if (inFlight !== null) await inFlight.catch(() => undefined);
+    }
+  }
+
+  /** Hands consumed records to their tasks, one partition's run at a time. */
+  private buffer(records: readonly RawRecord[]): void {
+    let owned: OwnedTask | undefined;
+    let topic = '';
+    let partition = -1;
+    for (const r of records) {
+      if (r.partition !== partition || r.topic !== topic) {
+        topic = r.topic;
+        partition = r.partition;
+        owned = this.taskByTopicPartition.get(`${topic}:${partition}`);
       }
-      const now = Date.now();
-      for (const owned of this.tasks.values()) {
-        if (!owned.restored) continue;
-        await this.ensureTransaction();
-        await owned.task.punctuateWallClock(now);
-      }
-      this.updatePauses();
-      if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
+      // Records of a partition revoked a moment ago are dropped; its new owner re-reads them.
+      if (owned) owned.task.addRecord(r);
     }
   }
 
@@ -201,10 +239,12 @@ export class StreamThread {
   private async commit(): Promise<void> {
     const started = Date.now();
     const offsets: TopicPartitionOffset[] = [];
-    for (const owned of this.tasks.values()) {
-      if (!owned.restored) continue;
-      await this.ensureTransaction();
-      await owned.task.flush();
+    const running = [...this.tasks.values()].filter((owned) => owned.restored);
+    if (running.length > 0) await this.ensureTransaction();
+    // Step 1 runs for all tasks at once: each task's steps stay in order, and the stores of
+    // different tasks are separate RocksDB instances whose writes run on libuv's thread pool.
+    await Promise.all(running.map((owned) => owned.task.flush()));
+    for (const owned of running) {
       for (const [topic, offset] of owned.task.takeConsumedOffsets()) offsets.push({ topic, partition: owned.task.partition, offset });
     }
     if (this.producer.isTransactional) {
@@ -218,7 +258,7 @@ export class StreamThread {
       this.consumer.commitSync(offsets);
       if (started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
         this.lastCheckpointMs = started;
-        for (const owned of this.tasks.values()) if (owned.restored) await this.writeCheckpoint(owned);
+        await Promise.all(running.map((owned) => this.writeCheckpoint(owned)));
       }
     }
     this.commitRequested = false;
@@ -228,11 +268,9 @@ export class StreamThread {
   }
 
   private async writeCheckpoint(owned: OwnedTask): Promise<void> {
-    const offsets = new Map<string, number>();
-    for (const [store, topic] of owned.state.changelogTopics()) {
-      offsets.set(store, await this.producer.endOffset(topic, owned.task.partition));
-    }
-    await owned.state.writeCheckpoint(offsets);
+    const stores = [...owned.state.changelogTopics()];
+    const ends = await Promise.all(stores.map(([, topic]) => this.producer.endOffset(topic, owned.task.partition)));
+    await owned.state.writeCheckpoint(new Map(stores.map(([store], i) => [store, ends[i]!])));
   }
 
   private async applyRebalances(): Promise<void> {
