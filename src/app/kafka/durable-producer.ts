@@ -100,12 +100,12 @@ export class DurableProducer {
         producer.connect({ timeout: this.options.connectTimeoutMs ?? 10_000 }, (err) => (err ? reject(err) : resolve())),
       );
     } catch (cause) {
-      await new Promise<void>((resolve) => producer.disconnect(1000, () => resolve()));
+      await disconnect(producer, 1000);
       throw new KafkaUnavailableError(`cannot reach Kafka at ${this.options.bootstrapServers}`, { cause });
     }
     producer.setPollInterval(10);
     if (this.closed) {
-      await new Promise<void>((resolve) => producer.disconnect(1000, () => resolve()));
+      await disconnect(producer, 1000);
       throw new KafkaUnavailableError('the producer was closed');
     }
     this.producer = producer;
@@ -137,8 +137,17 @@ export class DurableProducer {
     const producer = this.producer;
     if (!producer) return;
     await new Promise<void>((resolve) => producer.flush(timeoutMs, () => resolve()));
-    await new Promise<void>((resolve) => producer.disconnect(timeoutMs, () => resolve()));
+    await disconnect(producer, timeoutMs);
     for (const p of this.pending.values()) p.reject(new KafkaUnavailableError('the producer closed before the record was acknowledged'));
     this.pending.clear();
+  }
+}
+
+/** Disconnects; a client that never finished connecting throws here, and has nothing to release. */
+async function disconnect(producer: NativeProducer, timeoutMs: number): Promise<void> {
+  try {
+    await new Promise<void>((resolve) => producer.disconnect(timeoutMs, () => resolve()));
+  } catch {
+    // not connected
   }
 }

@@ -71,7 +71,7 @@ export class FeedbackTrace {
       this.partitions = n;
       return n;
     } finally {
-      await admin.close();
+      await admin.close().catch(() => undefined);
     }
   }
 
