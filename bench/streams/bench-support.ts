@@ -202,6 +202,8 @@ export async function consumeAll(topic: string, expected: number): Promise<Measu
   );
   await new Promise<void>((res, rej) => consumer.connect({}, (err) => (err ? rej(err) : res())));
   consumer.setDefaultConsumeTimeout(50);
+  // As the engine's consumer: wait for the first record only, then take what is fetched.
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
   consumer.subscribe([topic]);
   const w = new Window();
   let seen = 0;

@@ -4,11 +4,12 @@ import type { RawRecord } from '../runtime/exception-handlers.js';
 import { call, toKafkaError } from './promisify.js';
 
 const { KafkaConsumer, CODES } = KafkaJs;
-/** The cooperative-rebalance methods exist at run time but are missing from the typings. */
+/** Methods that exist at run time but are missing from the typings. */
 type NativeConsumer = InstanceType<typeof KafkaConsumer> & {
   assignmentLost(): boolean;
   incrementalAssign(partitions: unknown[]): void;
   incrementalUnassign(partitions: unknown[]): void;
+  setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
 };
 
 export interface TopicPartition {
@@ -119,6 +120,10 @@ export class GroupConsumer {
   async connect(): Promise<void> {
     await call('connecting the consumer', (cb) => this.consumer.connect({ timeout: 15_000 }, cb as never));
     this.consumer.setDefaultConsumeTimeout(50);
+    // Wait (up to the timeout) for the first record only, then take what is already fetched:
+    // otherwise a batch waits to fill `max` records and a slow trickle (a record every
+    // < 50 ms) would wait seconds in the client.
+    this.consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
   }
 
   subscribe(topics: readonly string[]): void {

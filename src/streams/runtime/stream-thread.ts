@@ -183,12 +183,7 @@ export class StreamThread {
         this.buffer(records);
         if (this.consumer.hasPendingRebalance()) continue;
         inFlight = this.consumer.consume(cfg.maxPollRecords);
-        for (const owned of this.tasks.values()) {
-          if (!owned.restored) continue;
-          await this.ensureTransaction();
-          while (owned.task.bufferedCount() > 0) await owned.task.process(cfg.maxPollRecords);
-          if (owned.task.takeCommitRequest()) this.commitRequested = true;
-        }
+        await this.processTasks();
         const now = Date.now();
         for (const owned of this.tasks.values()) {
           if (!owned.restored) continue;
@@ -202,6 +197,30 @@ export class StreamThread {
       // Its records were never processed, so never committed: dropping them loses nothing.
       if (inFlight !== null) await inFlight.catch(() => undefined);
     }
+  }
+
+  /**
+   * Runs every task over its buffered records. Tasks run side by side: each processes its own
+   * records in offset order, but while one awaits a store read (RocksDB works on libuv's thread
+   * pool) another deserializes or processes. Tasks share nothing but the producer, and
+   * Kafka orders records only within a partition, so their interleaving changes no guarantee.
+   */
+  private async processTasks(): Promise<void> {
+    const max = this.config.maxPollRecords;
+    const work: Promise<void>[] = [];
+    for (const owned of this.tasks.values()) {
+      if (!owned.restored || owned.task.bufferedCount() === 0) continue;
+      await this.ensureTransaction();
+      work.push(
+        (async () => {
+          while (owned.task.bufferedCount() > 0) await owned.task.process(max);
+        })(),
+      );
+    }
+    // Wait for all before failing, so no task is still running when the thread stops.
+    const results = await Promise.allSettled(work);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    for (const owned of this.tasks.values()) if (owned.task.takeCommitRequest()) this.commitRequested = true;
   }
 
   /** Hands consumed records to their tasks, one partition's run at a time. */
