@@ -1,8 +1,8 @@
 /**
  * channel sink (F3, F10, F11): renders due lane records and sends them through the
  * {@link ChannelSender} in batches. Records collect in an outbox that is sent when it reaches
- * `maxBatch`, when the wall-clock punctuator fires (every `flushIntervalMs`: a lone record in a
- * quiet period goes out within that interval), and in `flush()`, which the runtime calls at the
+ * `maxBatch`, when its oldest record has waited `flushIntervalMs` (checked on every record, and
+ * by a wall-clock punctuator, so a lone record in a quiet period goes out too), and in `flush()`, which the runtime calls at the
  * start of every commit. That last call is what the at-least-once contract rests on: a commit
  * covers the consumed offsets of the records in the outbox, so the outbox is empty (sent and
  * its outcomes forwarded and in the ledger) before those offsets are committed.
@@ -43,6 +43,8 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   private queue!: DelayQueue;
   private ledger!: KeyValueStore<string, LedgerEntry>;
   private outbox: LaneRecord[] = [];
+  /** Wall-clock time the first record of the outbox came in. */
+  private outboxSince = 0;
 
   constructor(private readonly options: ChannelSinkOptions) {}
 
@@ -54,8 +56,10 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   }
 
   process(record: Record<string, LaneRecord>): void | Promise<void> {
+    const now = this.context.currentSystemTimeMs();
+    if (this.outbox.length === 0) this.outboxSince = now;
     this.outbox.push(record.value);
-    if (this.outbox.length >= this.options.maxBatch) return this.flush();
+    if (this.outbox.length >= this.options.maxBatch || now - this.outboxSince >= this.options.flushIntervalMs) return this.flush();
   }
 
   /**

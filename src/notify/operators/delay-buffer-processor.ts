@@ -2,7 +2,9 @@
  * delay buffer (F5, F12): reads the three lanes (weighted by the engine's partition group,
  * work-conserving) and the command topic. A lane record due now goes straight to the channel
  * sink; one due later is held in the {@link DelayQueue} and released by a wall-clock punctuator
- * scanning "due ≤ now" every `punctuateIntervalMs`. Expired messages end EXPIRED, revoked ones
+ * scanning "due ≤ now" every `punctuateIntervalMs`. The runtime checks wall-clock punctuators
+ * only between polled batches, so while records keep coming the scan is also started from
+ * `process` once it is due: a busy task releases on time too (F5: lateness ≤ 1 s). Expired messages end EXPIRED, revoked ones
  * REVOKED; a revoke after the send is reported as REJECTED on the command (subject
  * REVOKE_COMMAND), leaving the message's own outcome alone.
  */
@@ -38,6 +40,8 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
   private queue!: DelayQueue;
   private ledger!: KeyValueStore<string, LedgerEntry>;
   private readonly commandTopics: ReadonlySet<string>;
+  /** Wall-clock time the next release scan is due. */
+  private nextReleaseAt = 0;
 
   constructor(private readonly options: DelayBufferOptions) {
     this.commandTopics = new Set(options.commandTopics);
@@ -47,6 +51,7 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
     this.context = context;
     this.queue = new DelayQueue(context.getStateStore(this.options.heldStore));
     this.ledger = context.getStateStore(this.options.ledgerStore);
+    this.nextReleaseAt = context.currentSystemTimeMs() + this.options.punctuateIntervalMs;
     context.schedule(this.options.punctuateIntervalMs, 'WALL_CLOCK_TIME', (now) => this.release(now));
     const sweeper = new StoreSweeper(this.ledger, {
       maxScan: this.options.sweepMaxScan,
@@ -62,6 +67,12 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
 
   process(record: Record<string, In>): Promise<void> | void {
     if (record.value == null) return;
+    const now = this.context.currentSystemTimeMs();
+    if (now >= this.nextReleaseAt) return this.release(now).then(() => this.dispatch(record));
+    return this.dispatch(record);
+  }
+
+  private dispatch(record: Record<string, In>): Promise<void> | void {
     const topic = this.context.recordMetadata()?.topic;
     if (topic !== undefined && this.commandTopics.has(topic)) return this.revoke(record as Record<string, RevokeCommand>);
     return this.admit(record as Record<string, LaneRecord>);
@@ -120,6 +131,7 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
 
   /** Releases what is due; expired ones end here, the rest go to the sink. */
   private async release(now: number): Promise<void> {
+    this.nextReleaseAt = now + this.options.punctuateIntervalMs;
     const due = await this.queue.releaseDue(now, this.options.maxReleasePerScan);
     for (const lane of due) {
       const request = lane.request;
