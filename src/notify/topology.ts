@@ -190,6 +190,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
         new DeliveryReportProcessor({
           storeName: STORE_NAMES.deliveryTracking,
           reportTopics: [t.deliveryReports.name],
+          channels: config.deliveryReports.channels,
           retentionMs: config.ledger.retention,
           feedbackChild: N.deliveryFeedbackSink,
           ...sweep,

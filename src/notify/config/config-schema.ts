@@ -152,6 +152,11 @@ export const notifyConfigSchema = z
       })
       .default({ maxBatch: 500, flushInterval: 10 }),
     feedback: z.strictObject({ emitAccepted: z.boolean().default(false) }).default({ emitAccepted: false }),
+    /**
+     * Channels whose SENT messages are remembered for provider delivery reports (one store write
+     * and changelog record per SENT message). Reports about other channels are not reported.
+     */
+    deliveryReports: z.strictObject({ channels: z.array(channel).default(['SMS']) }).default({ channels: ['SMS'] }),
     blockedWords: z.array(nonEmpty).default([]),
     templates: z.record(z.string(), z.strictObject({ variants: z.array(templateVariant).min(1) })).default({}),
     billing: z.strictObject({

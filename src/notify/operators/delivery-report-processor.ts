@@ -9,7 +9,9 @@
  * business unit, channel…) from the moment its SENT is seen. A report that arrives before its
  * SENT (receipts can be faster than the commit that publishes SENT) is parked in the same store
  * and answered when the SENT shows up. A second report for the same message is ignored. Entries
- * expire after the ledger retention (swept, see {@link StoreSweeper}).
+ * expire after the ledger retention (swept, see {@link StoreSweeper}). Only channels configured
+ * in `deliveryReports.channels` are tracked (SMS by default: SMPP receipts), since tracking costs
+ * a state write and a changelog record per SENT message.
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import { Record } from '../../streams/processor/record.js';
@@ -44,6 +46,8 @@ export interface DeliveryReportOptions {
   readonly storeName: string;
   /** Topic names whose records are DeliveryReports; all others carry DeliveryFeedback. */
   readonly reportTopics: readonly string[];
+  /** Channels whose SENT messages are tracked; reports about others stay parked until they expire. */
+  readonly channels: readonly Channel[];
   /** How long a SENT message (or a parked report) is remembered. */
   readonly retentionMs: number;
   readonly feedbackChild: string;
@@ -57,9 +61,11 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
   private context!: ProcessorContext<string, DeliveryFeedback>;
   private store!: KeyValueStore<string, TrackingEntry>;
   private readonly reportTopics: ReadonlySet<string>;
+  private readonly channels: ReadonlySet<Channel | null>;
 
   constructor(private readonly options: DeliveryReportOptions) {
     this.reportTopics = new Set(options.reportTopics);
+    this.channels = new Set(options.channels);
   }
 
   init(context: ProcessorContext<string, DeliveryFeedback>): void {
@@ -78,7 +84,7 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
       const v = r.value;
       if (v == null) continue;
       const isFeedback = 'subject' in v;
-      if (isFeedback && !((v.subject ?? 'REQUEST') === 'REQUEST' && v.status === 'SENT')) continue;
+      if (isFeedback && !this.isTrackedSend(v)) continue;
       ids.push(v.messageId);
     }
     if (ids.length > 0) await this.store.getMany(ids);
@@ -90,8 +96,12 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
     const topic = this.context.recordMetadata()?.topic;
     if (topic !== undefined && this.reportTopics.has(topic)) return this.onReport(value as DeliveryReport);
     const feedback = value as DeliveryFeedback;
-    if ((feedback.subject ?? 'REQUEST') !== 'REQUEST' || feedback.status !== 'SENT') return;
+    if (!this.isTrackedSend(feedback)) return;
     return this.onSent(feedback);
+  }
+
+  private isTrackedSend(f: DeliveryFeedback): boolean {
+    return (f.subject ?? 'REQUEST') === 'REQUEST' && f.status === 'SENT' && this.channels.has(f.channel ?? null);
   }
 
   private async onSent(f: DeliveryFeedback): Promise<void> {

@@ -4,8 +4,9 @@
  * against the planned send time (after sendAt and quiet hours), so a message scheduled for
  * tomorrow uses tomorrow's allowance. A suppressed request does not count.
  *
- * One store entry per scope holds that scope's live buckets, so a request costs one read per
- * applicable rule, warmed for the whole polled batch by validate's prefetch.
+ * One store entry per user holds the live buckets of every scope of that user (all rules are
+ * scoped by user), so a request costs one read and one write — one changelog record — however
+ * many rules apply; the read is warmed for the whole polled batch by validate's prefetch.
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
@@ -19,43 +20,41 @@ import { StoreSweeper } from './store-sweeper.js';
 /** Live buckets of one scope: `[bucketStart, count]` pairs, oldest first. */
 export type ScopeBuckets = [number, number][];
 
+/** Every live scope of one user, by scope key (`rule NUL user [NUL scenario|businessUnit]`). */
+export type UserScopes = { [scopeKey: string]: ScopeBuckets };
+
 export interface FatigueOptions {
   readonly storeName: string;
   readonly rules: readonly CompiledFatigueRule[];
   readonly feedbackChild: string;
   readonly nextChild: string;
-  /** Expiry of scopes whose every bucket fell out of its rule's window, see {@link StoreSweeper}. */
+  /** Expiry of users whose every scope fell out of its rule's window, see {@link StoreSweeper}. */
   readonly sweepIntervalMs: number;
   readonly sweepMaxScan: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
 
-/** The store keys a request is counted under, for prefetching. */
+/** The store keys a request is counted under, for prefetching: its user, when a rule applies. */
 export function fatigueKeysOf(rules: readonly CompiledFatigueRule[], request: NotificationRequest): string[] {
-  return rules.filter((r) => ruleApplies(r, request.category)).map((r) => scopeKey(r, request));
+  return rules.some((r) => ruleApplies(r, request.category)) ? [request.recipient.userId] : [];
 }
 
 export class FatigueProcessor implements Processor<string, IntakeEnvelope, string, Out> {
   private context!: ProcessorContext<string, Out>;
-  private store!: KeyValueStore<string, ScopeBuckets>;
+  private store!: KeyValueStore<string, UserScopes>;
+  private readonly rulesByName: ReadonlyMap<string, CompiledFatigueRule>;
 
-  constructor(private readonly options: FatigueOptions) {}
+  constructor(private readonly options: FatigueOptions) {
+    this.rulesByName = new Map(options.rules.map((r) => [r.name, r]));
+  }
 
   init(context: ProcessorContext<string, Out>): void {
     this.context = context;
     this.store = context.getStateStore(this.options.storeName);
-    const rules = new Map(this.options.rules.map((r) => [r.name, r]));
     const sweeper = new StoreSweeper(this.store, {
       maxScan: this.options.sweepMaxScan,
-      isExpired: (key, buckets, now) => {
-        const rule = rules.get(key.slice(0, key.indexOf('\u0000')));
-        if (rule === undefined) return true; // a rule removed from the configuration
-        const newest = buckets[buckets.length - 1];
-        // Counting is against planned send times, which are never before now: a scope whose
-        // newest bucket is out of the window at `now` can no longer cap anything.
-        return newest === undefined || newest[0] < windowFirstBucket(rule, now);
-      },
+      isExpired: (_user, scopes, now) => Object.keys(this.prune(scopes, now)).length === 0,
     });
     context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
   }
@@ -67,42 +66,48 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
       this.context.forward(record, this.options.nextChild);
       return;
     }
-    const keys = rules.map((r) => scopeKey(r, request));
-    return this.store.getMany(keys).then((values) => {
+    const user = request.recipient.userId;
+    return this.store.get(user).then((stored) => {
       const now = this.context.currentSystemTimeMs();
+      const scopes = stored ?? {};
+      const keys = rules.map((r) => scopeKey(r, request));
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i]!;
-        const buckets = (values[i] ?? []).map(([start, count]) => ({ start, count }));
+        const buckets = (scopes[keys[i]!] ?? []).map(([start, count]) => ({ start, count }));
         if (countInWindow(rule, buckets, plannedAt) >= rule.cap) {
           const feedback = feedbackFor(request, 'SUPPRESSED', record.timestamp, now, { reason: `fatigue:${rule.name}` });
           this.context.forward(record.withKey(request.messageId).withValue(feedback), this.options.feedbackChild);
           return;
         }
       }
-      for (let i = 0; i < rules.length; i++) {
-        this.store.put(keys[i]!, this.increment(rules[i]!, values[i] ?? [], plannedAt, now));
-      }
+      const next = this.prune(scopes, Math.min(now, plannedAt));
+      for (let i = 0; i < rules.length; i++) next[keys[i]!] = increment(rules[i]!, next[keys[i]!] ?? [], plannedAt);
+      this.store.put(user, next);
       this.context.forward(record, this.options.nextChild);
     });
   }
 
-  /** Adds one to the bucket of `plannedAt` and drops buckets no request from `now` on can see. */
-  private increment(rule: CompiledFatigueRule, buckets: ScopeBuckets, plannedAt: number, now: number): ScopeBuckets {
-    const oldest = windowFirstBucket(rule, Math.min(now, plannedAt));
-    const start = bucketStart(plannedAt, rule.bucketMs);
-    const next: ScopeBuckets = [];
-    let added = false;
-    for (const [s, c] of buckets) {
-      if (s < oldest) continue;
-      if (s === start) {
-        next.push([s, c + 1]);
-        added = true;
-      } else next.push([s, c]);
+  /** The scopes that still count for a request planned at or after `t` (copies; drops empty ones and removed rules). */
+  private prune(scopes: UserScopes, t: number): UserScopes {
+    const out: UserScopes = {};
+    for (const [key, buckets] of Object.entries(scopes)) {
+      const rule = this.rulesByName.get(key.slice(0, key.indexOf('\u0000')));
+      if (rule === undefined) continue;
+      const oldest = windowFirstBucket(rule, t);
+      const live = buckets.filter(([start]) => start >= oldest);
+      if (live.length > 0) out[key] = live;
     }
-    if (!added) {
-      next.push([start, 1]);
-      next.sort((a, b) => a[0] - b[0]);
-    }
-    return next;
+    return out;
   }
+}
+
+/** Adds one to the bucket of `plannedAt`. */
+function increment(rule: CompiledFatigueRule, buckets: ScopeBuckets, plannedAt: number): ScopeBuckets {
+  const start = bucketStart(plannedAt, rule.bucketMs);
+  const next: ScopeBuckets = buckets.map(([s, c]) => [s, s === start ? c + 1 : c]);
+  if (!next.some(([s]) => s === start)) {
+    next.push([start, 1]);
+    next.sort((a, b) => a[0] - b[0]);
+  }
+  return next;
 }

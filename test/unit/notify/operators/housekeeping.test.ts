@@ -45,7 +45,7 @@ describe('store expiry', () => {
     await h.driver.advanceWallClockTime(H + 2_000);
     await h.driver.commit();
     expect(h.deletedKeys(STORE_NAMES.ledger)).toEqual([r.messageId]);
-    expect(h.deletedKeys(STORE_NAMES.fatigue)).toEqual(['hourly\u0000u1']);
+    expect(h.deletedKeys(STORE_NAMES.fatigue)).toEqual(['u1']);
   });
 });
 
