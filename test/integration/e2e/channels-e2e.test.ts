@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createChannelRouter, parseChannelsConfig, type ChannelRouter, type DeliveryReport as ProviderReport } from '../../../src/channels/index.js';
+import { toDeliveryReport } from '../../../src/notify/delivery-report.js';
 import type { DeliveryFeedback, DeliveryReport, NotificationRequest } from '../../../src/notify/generated/schema-types.js';
 import { produce, readTopic, waitFor } from '../../support/kafka.js';
 import { avro, createConfiguredTopics, isTerminal, notificationRequest, startTopology, uniqueConfig, type RunningTopology } from '../notify/support/notify-fixture.js';
@@ -96,10 +97,8 @@ describe('channels end to end through the topology', () => {
 
     // SMPP delivery receipts, produced to notify.delivery-reports as the app does, end as DELIVERED.
     await waitFor(() => reports.length >= 60, 10_000, 'SMPP delivery receipts');
-    const reportRecords = reports.map((r) => {
-      const value: DeliveryReport = { messageId: r.messageId!, provider: r.provider, providerMessageId: r.providerMessageId, status: r.status, reason: r.reason ?? null, unregistered: false, reportedAt: r.at };
-      return { key: r.messageId!, value: reportSerde.serialize(config.topics.deliveryReports.name, value, {}) };
-    });
+    const reportRecords = reports.map(toDeliveryReport).flatMap((value) => (value ? [{ key: value.messageId, value: reportSerde.serialize(config.topics.deliveryReports.name, value, {}) }] : []));
+    expect(reportRecords).toHaveLength(reports.length);
     await produce(config.topics.deliveryReports.name, reportRecords);
     const delivered = (await readTopic(config.topics.feedback.name, (rs) => rs.map((r) => decode(r.value!)).filter((f) => f.subject === 'DELIVERY_REPORT').length >= 60, 20_000))
       .map((r) => decode(r.value!))

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { toDeliveryReport } from '../../../../src/notify/delivery-report.js';
 import { Harness, request } from './harness.js';
 
 let h: Harness;
@@ -100,5 +101,20 @@ describe('billing on a quiet partition', () => {
     expect(h.billing.readValuesToList()).toMatchObject([{ sent: 1, failed: 0 }]);
     for (let i = 0; i < 10; i++) await h.tick(1_000);
     expect(h.billing.isEmpty()).toBe(true); // emitted once
+  });
+});
+
+describe('toDeliveryReport', () => {
+  it('maps a router report with our messageId, and skips one without', () => {
+    expect(toDeliveryReport({ messageId: 'm1', providerMessageId: 'p1', provider: 'smsc', status: 'FAILED', reason: 'UNDELIV', at: 5 })).toEqual({
+      messageId: 'm1',
+      provider: 'smsc',
+      providerMessageId: 'p1',
+      status: 'FAILED',
+      reason: 'UNDELIV',
+      unregistered: false,
+      reportedAt: 5,
+    });
+    expect(toDeliveryReport({ providerMessageId: 'p2', provider: 'smsc', status: 'DELIVERED', at: 5 })).toBeUndefined();
   });
 });
