@@ -185,10 +185,10 @@ export async function produceAll(topic: string, records: readonly EncodedRecord[
 
 /**
  * Consume-only: a fresh group reads `topic` from the beginning with `consume(CONSUME_BATCH)` in
- * a loop, touching nothing, with the consumer settings the engine uses. Timed from the first
+ * a loop, touching nothing, with the consumer settings the engine uses (batch filling aside). Timed from the first
  * non-empty batch to the batch that completes `expected` records (group join is not timed).
  */
-export async function consumeAll(topic: string, expected: number): Promise<Measurement> {
+export async function consumeAll(topic: string, expected: number, timeoutOnlyForFirstMessage = true): Promise<Measurement> {
   const consumer = new KafkaJs.KafkaConsumer(
     {
       'bootstrap.servers': BOOTSTRAP,
@@ -202,8 +202,9 @@ export async function consumeAll(topic: string, expected: number): Promise<Measu
   );
   await new Promise<void>((res, rej) => consumer.connect({}, (err) => (err ? rej(err) : res())));
   consumer.setDefaultConsumeTimeout(50);
-  // As the engine's consumer: wait for the first record only, then take what is fetched.
-  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+  // true as the engine's consumer: wait for the first record only, then take what is fetched;
+  // false (the client's default): wait until a batch holds CONSUME_BATCH records.
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(timeoutOnlyForFirstMessage);
   consumer.subscribe([topic]);
   const w = new Window();
   let seen = 0;
