@@ -148,9 +148,13 @@ export class GroupConsumer {
     this.consumer.incrementalUnassign(partitions as never);
   }
 
-  /** Up to `max` records; resolves after at most ~50 ms when nothing arrives. */
-  consume(max: number): Promise<RawRecord[]> {
+  /**
+   * Up to `max` records; waits at most `timeoutMs` for the first one (0: only what is already
+   * fetched, for when the caller has buffered work of its own).
+   */
+  consume(max: number, timeoutMs = 50): Promise<RawRecord[]> {
     if (this.fatal) return Promise.reject(this.fatal);
+    this.consumer.setDefaultConsumeTimeout(timeoutMs);
     return new Promise((resolve, reject) => {
       this.consumer.consume(max, (err, messages) => {
         if (err) {
@@ -164,6 +168,16 @@ export class GroupConsumer {
         resolve(out);
       });
     });
+  }
+
+  /** The partition's high watermark as of the last fetch response (no broker round trip). */
+  cachedEndOffset(topic: string, partition: number): number | undefined {
+    try {
+      const w = this.consumer.getWatermarkOffsets(topic, partition);
+      return w.highOffset >= 0 ? w.highOffset : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   pause(partitions: readonly TopicPartition[]): void {

@@ -41,6 +41,9 @@ export class StreamThread {
   private readonly subByLeader = new Map<string, SubTopology>();
   private readonly taskByTopicPartition = new Map<string, OwnedTask>();
   private readonly paused = new Set<string>();
+  /** Next offset to hand to a task per `topic:partition`, for the lag metric. */
+  private readonly fetchedUpTo = new Map<string, number>();
+  private lastLagUpdateMs = 0;
   private lastCommitMs = Date.now();
   private lastCheckpointMs = Date.now();
   private commitRequested = false;
@@ -71,6 +74,10 @@ export class StreamThread {
       'isolation.level': eos ? 'read_committed' : 'read_uncommitted',
       'auto.offset.reset': 'earliest',
       'fetch.wait.max.ms': 50,
+      // Prefetch enough for full batches but not tens of megabytes: records queued in the
+      // client wait in fetch order, whatever their topic's weight.
+      'max.partition.fetch.bytes': 524_288,
+      'queued.max.messages.kbytes': 16_384,
       ...config.consumerConfig,
     });
     this.producer = new StreamProducer({
@@ -178,11 +185,13 @@ export class StreamThread {
           await this.applyRebalances();
           await this.restoreNewTasks();
         }
-        const records = await (inFlight ?? this.consumer.consume(cfg.maxPollRecords));
+        const records = await (inFlight ?? this.consumer.consume(cfg.maxPollRecords, this.hasBacklog() ? 0 : 50));
         inFlight = null;
         this.buffer(records);
         if (this.consumer.hasPendingRebalance()) continue;
-        inFlight = this.consumer.consume(cfg.maxPollRecords);
+        // With more buffered than one turn processes, the next consume only collects what is
+        // already fetched instead of waiting for new records.
+        inFlight = this.consumer.consume(cfg.maxPollRecords, this.hasBacklog() ? 0 : 50);
         await this.processTasks();
         const now = Date.now();
         for (const owned of this.tasks.values()) {
@@ -191,6 +200,7 @@ export class StreamThread {
           await owned.task.punctuateWallClock(now);
         }
         this.updatePauses();
+        if (this.metrics && now - this.lastLagUpdateMs >= 1000) this.updateLag(now);
         if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
       }
     } finally {
@@ -206,21 +216,42 @@ export class StreamThread {
    * Kafka orders records only within a partition, so their interleaving changes no guarantee.
    */
   private async processTasks(): Promise<void> {
-    const max = this.config.maxPollRecords;
-    const work: Promise<void>[] = [];
+    // One turn per task: a bounded slice, so a backlog in one task or topic never keeps the
+    // loop from consuming (new critical records), punctuating (due messages) or committing.
+    const turn = this.config.recordsPerTaskTurn;
+    const work: Promise<number>[] = [];
     for (const owned of this.tasks.values()) {
       if (!owned.restored || owned.task.bufferedCount() === 0) continue;
       await this.ensureTransaction();
-      work.push(
-        (async () => {
-          while (owned.task.bufferedCount() > 0) await owned.task.process(max);
-        })(),
-      );
+      work.push(owned.task.process(turn));
     }
     // Wait for all before failing, so no task is still running when the thread stops.
     const results = await Promise.allSettled(work);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     for (const owned of this.tasks.values()) if (owned.task.takeCommitRequest()) this.commitRequested = true;
+  }
+
+  /** True when some task has more records buffered than it processes in one turn. */
+  private hasBacklog(): boolean {
+    for (const owned of this.tasks.values()) {
+      if (owned.restored && owned.task.bufferedCount() > this.config.recordsPerTaskTurn) return true;
+    }
+    return false;
+  }
+
+  /** Lag per source partition: end offset (as of the last fetch) minus the next record to process. */
+  private updateLag(now: number): void {
+    this.lastLagUpdateMs = now;
+    for (const owned of this.tasks.values()) {
+      for (const tp of owned.partitions) {
+        const key = `${tp.topic}:${tp.partition}`;
+        const end = this.consumer.cachedEndOffset(tp.topic, tp.partition);
+        const fetched = this.fetchedUpTo.get(key);
+        if (end === undefined || fetched === undefined) continue;
+        const lag = Math.max(0, end - fetched) + owned.task.bufferedCount(tp.topic);
+        this.metrics!.consumerLag.labels(tp.topic, String(tp.partition)).set(lag);
+      }
+    }
   }
 
   /** Hands consumed records to their tasks, one partition's run at a time. */
@@ -237,6 +268,7 @@ export class StreamThread {
       // Records of a partition revoked a moment ago are dropped; its new owner re-reads them.
       if (owned) owned.task.addRecord(r);
     }
+    if (this.metrics) for (const r of records) this.fetchedUpTo.set(`${r.topic}:${r.partition}`, r.offset + 1);
   }
 
   private async ensureTransaction(): Promise<void> {
@@ -399,6 +431,8 @@ export class StreamThread {
     for (const tp of owned.partitions) {
       this.taskByTopicPartition.delete(`${tp.topic}:${tp.partition}`);
       this.paused.delete(`${tp.topic}:${tp.partition}`);
+      this.fetchedUpTo.delete(`${tp.topic}:${tp.partition}`);
+      this.metrics?.consumerLag.remove(tp.topic, String(tp.partition));
     }
     try {
       if (clean && owned.restored) {
@@ -428,11 +462,14 @@ export class StreamThread {
     for (const owned of this.tasks.values()) {
       for (const tp of owned.partitions) {
         const key = `${tp.topic}:${tp.partition}`;
-        const full = !owned.restored || owned.task.bufferedCount(tp.topic) >= limit;
+        const buffered = owned.task.bufferedCount(tp.topic);
+        const full = !owned.restored || buffered >= limit;
+        // Resume only at half, so a partition does not flap between paused and fetching.
+        const drained = owned.restored && buffered <= limit / 2;
         if (full && !this.paused.has(key)) {
           this.paused.add(key);
           toPause.push(tp);
-        } else if (!full && this.paused.has(key)) {
+        } else if (drained && this.paused.has(key)) {
           this.paused.delete(key);
           toResume.push(tp);
         }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { FailureStage } from './exception-handlers.js';
 
 /**
@@ -12,6 +12,7 @@ export class StreamsMetrics {
   readonly commitLatency: Histogram;
   readonly commits: Counter;
   readonly restored: Counter<'store'>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
 
   constructor(readonly registry: Registry) {
     const existing = <T>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
@@ -32,6 +33,9 @@ export class StreamsMetrics {
     this.restored =
       existing('streams_restored_records_total') ??
       new Counter({ name: 'streams_restored_records_total', help: 'Changelog records applied during restore, per store', labelNames: ['store'], registers: [registry] });
+    this.consumerLag =
+      existing('streams_consumer_lag') ??
+      new Gauge({ name: 'streams_consumer_lag', help: 'Records in a source partition not yet processed by this member (end offset minus position)', labelNames: ['topic', 'partition'], registers: [registry] });
   }
 
   forTask(taskId: string): TaskMetrics {
