@@ -89,7 +89,10 @@ export class KafkaAdmin {
     this.admin.disconnect();
     if (this.connected) {
       await this.connected.catch(() => undefined);
-      await new Promise<void>((resolve) => this.metadataClient.disconnect(5000, () => resolve()));
+      // A client that never connected has nothing to disconnect (and would throw).
+      if (this.metadataClient.isConnected()) {
+        await new Promise<void>((resolve) => this.metadataClient.disconnect(5000, () => resolve()));
+      }
     }
   }
 }
