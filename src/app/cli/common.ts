@@ -39,9 +39,7 @@ export function parseIntOption(value: string): number {
   return n;
 }
 
-/** Stream threads: `--threads`, else `kafka.threads` when the configuration has it, else 1. */
+/** Stream threads: `--threads`, else `kafka.threads` of the configuration (default 1). */
 export function threadsFrom(config: NotifyConfig, flag: number | undefined): number {
-  if (flag !== undefined) return Math.max(1, flag);
-  const fromConfig = (config.kafka as unknown as { threads?: unknown }).threads;
-  return typeof fromConfig === 'number' && fromConfig >= 1 ? fromConfig : 1;
+  return flag !== undefined ? Math.max(1, flag) : config.kafka.threads;
 }

@@ -106,6 +106,8 @@ export const notifyConfigSchema = z
       applicationId: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' }),
       processingGuarantee: z.enum(['at_least_once', 'exactly_once_v2']).default('at_least_once'),
       commitInterval: positiveDuration.default(1000),
+      /** Stream threads per process, each with its own consumer in the group. */
+      threads: z.number().int().min(1).max(64).default(1),
       clientConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     }),
     topics: z
