@@ -81,7 +81,7 @@ run: setup kafka-up
 	node bin/notify-streams.js demo -c $(CONFIG) --count $(DEMO_COUNT) --duration $(DEMO_DURATION)
 
 bench: setup kafka-up
-	npx tsx bench/run-all.ts
+	bench/run-all.sh
 
 clean:
 	rm -rf dist .state

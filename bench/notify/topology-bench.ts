@@ -38,8 +38,8 @@ const BACKLOG = Number(process.argv[4] ?? 200_000);
 const PROBES = Number(process.argv[5] ?? 100);
 const PARTITIONS = 6;
 // Engine defaults unless overridden (for the experiments listed in bench/notify/RESULTS.md).
-const BUFFERED_PER_PARTITION = Number(process.env['BENCH_BUFFERED'] ?? 4000);
-const MAX_POLL_RECORDS = Number(process.env['BENCH_MAX_POLL'] ?? 2000);
+const BUFFERED_PER_PARTITION = process.env['BENCH_BUFFERED'] ? Number(process.env['BENCH_BUFFERED']) : undefined;
+const MAX_POLL_RECORDS = process.env['BENCH_MAX_POLL'] ? Number(process.env['BENCH_MAX_POLL']) : undefined;
 const CONSUMER_CONFIG: Readonly<Record<string, number>> = {
   ...(process.env['BENCH_QUEUE_KB'] ? { 'queued.max.messages.kbytes': Number(process.env['BENCH_QUEUE_KB']) } : {}),
   ...(process.env['BENCH_FETCH_KB'] ? { 'fetch.message.max.bytes': Number(process.env['BENCH_FETCH_KB']) * 1024 } : {}),
@@ -141,8 +141,8 @@ async function start(config: NotifyConfig): Promise<Running> {
     // by default): a critical record waits behind the bulk records fetched before it, at each of
     // its two hops (requests, lane), before the engine's weighted pick ever sees it.
     consumerConfig: CONSUMER_CONFIG,
-    bufferedRecordsPerPartition: BUFFERED_PER_PARTITION,
-    maxPollRecords: MAX_POLL_RECORDS,
+    ...(BUFFERED_PER_PARTITION ? { bufferedRecordsPerPartition: BUFFERED_PER_PARTITION } : {}),
+    ...(MAX_POLL_RECORDS ? { maxPollRecords: MAX_POLL_RECORDS } : {}),
   });
   await streams.start();
   return {
@@ -268,7 +268,7 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
 }
 
 async function main(): Promise<void> {
-  console.log(`notify topology bench: requests=${REQUESTS} runs=${RUNS} backlog=${BACKLOG} probes=${PROBES} partitions=${PARTITIONS} bufferedRecordsPerPartition=${BUFFERED_PER_PARTITION} maxPollRecords=${MAX_POLL_RECORDS} consumer=${JSON.stringify(CONSUMER_CONFIG)}`);
+  console.log(`notify topology bench: requests=${REQUESTS} runs=${RUNS} backlog=${BACKLOG} probes=${PROBES} partitions=${PARTITIONS} bufferedRecordsPerPartition=${BUFFERED_PER_PARTITION ?? 'default'} maxPollRecords=${MAX_POLL_RECORDS ?? 'default'} consumer=${JSON.stringify(CONSUMER_CONFIG)}`);
   const priority: Awaited<ReturnType<typeof priorityRun>>[] = [];
   for (let run = 0; run < (BACKLOG > 0 ? RUNS : 0); run++) {
     const res = await priorityRun(run);
