@@ -34,11 +34,11 @@ export interface StreamsConfig {
    */
   readonly bufferedRecordsPerPartition?: number;
   /**
-   * Records a task processes per turn of the poll loop before the loop consumes again and runs
-   * wall-clock punctuators. Small turns keep a high-weight topic's latency low under a backlog.
-   * Default 500.
+   * Records processed per turn of the poll loop, shared among the tasks that have work, before
+   * the loop consumes again, runs wall-clock punctuators and commits. Short turns keep the
+   * latency of a high-weight topic low while another holds a backlog. Default 1000.
    */
-  readonly recordsPerTaskTurn?: number;
+  readonly recordsPerTurn?: number;
   /** Where `continue` handlers send failed records. */
   readonly deadLetterTopic?: string | null;
   readonly deserializationHandler?: ExceptionHandler | 'fail' | 'continue';
@@ -96,7 +96,7 @@ export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
     stateDir: c.stateDir ?? './.state',
     maxPollRecords: positiveInt('maxPollRecords', c.maxPollRecords, 2000),
     bufferedRecordsPerPartition: positiveInt('bufferedRecordsPerPartition', c.bufferedRecordsPerPartition, 1000),
-    recordsPerTaskTurn: positiveInt('recordsPerTaskTurn', c.recordsPerTaskTurn, 500),
+    recordsPerTurn: positiveInt('recordsPerTurn', c.recordsPerTurn, 1000),
     deadLetterTopic: c.deadLetterTopic ?? null,
     deserializationHandler: handler('deserializationHandler', c.deserializationHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),
     processingHandler: handler('processingHandler', c.processingHandler),

@@ -216,27 +216,25 @@ export class StreamThread {
    * Kafka orders records only within a partition, so their interleaving changes no guarantee.
    */
   private async processTasks(): Promise<void> {
-    // One turn per task: a bounded slice, so a backlog in one task or topic never keeps the
-    // loop from consuming (new critical records), punctuating (due messages) or committing.
-    const turn = this.config.recordsPerTaskTurn;
-    const work: Promise<number>[] = [];
-    for (const owned of this.tasks.values()) {
-      if (!owned.restored || owned.task.bufferedCount() === 0) continue;
-      await this.ensureTransaction();
-      work.push(owned.task.process(turn));
-    }
+    // A bounded turn shared by the tasks with work, so a backlog in one task or topic never
+    // keeps the loop from consuming (new critical records), punctuating (due messages) or
+    // committing for long.
+    const busy = [...this.tasks.values()].filter((owned) => owned.restored && owned.task.bufferedCount() > 0);
+    if (busy.length === 0) return;
+    await this.ensureTransaction();
+    const share = Math.max(50, Math.ceil(this.config.recordsPerTurn / busy.length));
+    const work = busy.map((owned) => owned.task.process(share));
     // Wait for all before failing, so no task is still running when the thread stops.
     const results = await Promise.allSettled(work);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     for (const owned of this.tasks.values()) if (owned.task.takeCommitRequest()) this.commitRequested = true;
   }
 
-  /** True when some task has more records buffered than it processes in one turn. */
+  /** True when the tasks hold more buffered records than one turn processes. */
   private hasBacklog(): boolean {
-    for (const owned of this.tasks.values()) {
-      if (owned.restored && owned.task.bufferedCount() > this.config.recordsPerTaskTurn) return true;
-    }
-    return false;
+    let buffered = 0;
+    for (const owned of this.tasks.values()) if (owned.restored) buffered += owned.task.bufferedCount();
+    return buffered > this.config.recordsPerTurn;
   }
 
   /** Lag per source partition: end offset (as of the last fetch) minus the next record to process. */

@@ -35,6 +35,8 @@ export class CachingKeyValueBytesStore implements BufferedKeyValueBytesStore {
   private readonly lifecycle: StoreLifecycle;
   private readonly buffer: WriteBuffer<DirtyEntry>;
   private readonly readCache: LruCache<string, Buffer | null>;
+  /** The last putIfAbsent in flight per key, so calls on one key apply in call order. */
+  private readonly pendingPutIfAbsent = new Map<string, Promise<void>>();
 
   constructor(
     private readonly inner: KeyValueBytesStore,
@@ -125,9 +127,28 @@ export class CachingKeyValueBytesStore implements BufferedKeyValueBytesStore {
     return result;
   }
 
-  async putIfAbsent(key: Buffer, value: Buffer): Promise<Buffer | undefined> {
+  /**
+   * Calls on one key take effect in call order: a call waits for the one before it on the same
+   * key, so the first caller wins however the disk reads complete (RocksDB reads of one batch
+   * run on several threads and may finish out of order).
+   */
+  putIfAbsent(key: Buffer, value: Buffer): Promise<Buffer | undefined> {
     this.lifecycle.assertOpen('putIfAbsent');
     const k = keyString(key);
+    const before = this.pendingPutIfAbsent.get(k);
+    const result = before ? before.then(() => this.putIfAbsentNow(key, k, value)) : this.putIfAbsentNow(key, k, value);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingPutIfAbsent.set(k, settled);
+    void settled.then(() => {
+      if (this.pendingPutIfAbsent.get(k) === settled) this.pendingPutIfAbsent.delete(k);
+    });
+    return result;
+  }
+
+  private async putIfAbsentNow(key: Buffer, k: string, value: Buffer): Promise<Buffer | undefined> {
     for (;;) {
       const local = this.lookupLocal(k);
       if (local !== undefined && local !== null) return local;
