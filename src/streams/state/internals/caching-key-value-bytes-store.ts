@@ -1,10 +1,10 @@
+import { WrappedStore } from './wrapped-store.js';
 import type { KeyValueBytesStore } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { BufferedKeyValueBytesStore } from './buffered-key-value-bytes-store.js';
 import { keyString } from './bytes.js';
 import { LruCache } from './lru-cache.js';
 import { mergeCachedWithInner } from './merge-sorted.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 import { WriteBuffer } from './write-buffer.js';
 
 interface DirtyEntry {
@@ -31,18 +31,17 @@ export interface CachingStoreOptions {
  *
  * Restores bypass both caches; they clear the LRU, which could otherwise hold older values.
  */
-export class CachingKeyValueBytesStore implements BufferedKeyValueBytesStore {
-  private readonly lifecycle: StoreLifecycle;
+export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> implements BufferedKeyValueBytesStore {
   private readonly buffer: WriteBuffer<DirtyEntry>;
   private readonly readCache: LruCache<string, Buffer | null>;
   /** The last putIfAbsent in flight per key, so calls on one key apply in call order. */
   private readonly pendingPutIfAbsent = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly inner: KeyValueBytesStore,
+    inner: KeyValueBytesStore,
     options: CachingStoreOptions,
   ) {
-    this.lifecycle = new StoreLifecycle(inner.name);
+    super(inner);
     this.readCache = new LruCache(options.readCacheEntries);
     this.buffer = new WriteBuffer<DirtyEntry>({
       storeName: inner.name,
@@ -54,24 +53,8 @@ export class CachingKeyValueBytesStore implements BufferedKeyValueBytesStore {
     });
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-
-  get loggingEnabled(): boolean {
-    return this.inner.loggingEnabled;
-  }
-
   async init(context: StateStoreContext): Promise<void> {
     await this.lifecycle.runInit(() => this.inner.init(context));
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   put(key: Buffer, value: Buffer): void {

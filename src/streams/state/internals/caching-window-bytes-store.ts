@@ -1,10 +1,10 @@
+import { WrappedStore } from './wrapped-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { WindowBytesEntry, WindowBytesStore, WindowedBytes } from '../window-store.js';
 import type { BufferedWindowBytesStore } from './buffered-window-bytes-store.js';
 import { keyString } from './bytes.js';
 import { mergeCachedWithInner } from './merge-sorted.js';
 import { compareWindowed } from './segmented-window-bytes-store.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 import { WindowRetention } from './window-retention.js';
 import { MAX_WINDOW_START, windowKey, windowStartOf } from './window-key-schema.js';
 import { WriteBuffer } from './write-buffer.js';
@@ -15,34 +15,21 @@ import { WriteBuffer } from './write-buffer.js';
  * `maxDirtyEntries`. Reads merge the buffered windows with the inner store's. There is no read
  * cache: window reads are ranges, which the buffer answers only in part.
  */
-export class CachingWindowBytesStore implements BufferedWindowBytesStore {
-  private readonly lifecycle: StoreLifecycle;
+export class CachingWindowBytesStore extends WrappedStore<WindowBytesStore> implements BufferedWindowBytesStore {
   private readonly buffer: WriteBuffer<WindowBytesEntry>;
   private readonly retention: WindowRetention;
 
   constructor(
-    private readonly inner: WindowBytesStore,
+    inner: WindowBytesStore,
     options: { readonly maxDirtyEntries: number },
   ) {
-    this.lifecycle = new StoreLifecycle(inner.name);
+    super(inner);
     this.retention = new WindowRetention(inner.retentionMs);
     this.buffer = new WriteBuffer<WindowBytesEntry>({
       storeName: inner.name,
       maxDirtyEntries: options.maxDirtyEntries,
       writeBatch: (entries) => this.inner.write(entries),
     });
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-
-  get loggingEnabled(): boolean {
-    return this.inner.loggingEnabled;
   }
 
   get retentionMs(): number {
@@ -58,10 +45,6 @@ export class CachingWindowBytesStore implements BufferedWindowBytesStore {
       this.retention.bind(context);
       await this.inner.init(context);
     });
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   put(key: Buffer, windowStart: number, value: Buffer | null): void {

@@ -1,7 +1,7 @@
+import { WrappedStore } from './wrapped-store.js';
 import type { KeyValueBytesStore } from '../key-value-store.js';
 import type { ChangelogRecord, ChangelogSink, StateStoreContext } from '../state-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 
 /**
  * Writes through to the inner store, then sends every written entry to the store's changelog
@@ -11,24 +11,14 @@ import { StoreLifecycle } from './store-lifecycle.js';
  *
  * When the task gives no changelog topic (logging disabled for this store), nothing is sent.
  */
-export class ChangeLoggingKeyValueBytesStore implements KeyValueBytesStore {
-  readonly loggingEnabled = true;
-  private readonly lifecycle: StoreLifecycle;
+export class ChangeLoggingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> implements KeyValueBytesStore {
   private context: StateStoreContext | null = null;
   private topic: string | null = null;
   private sink: ChangelogSink | null = null;
   private partition = 0;
 
-  constructor(private readonly inner: KeyValueBytesStore) {
-    this.lifecycle = new StoreLifecycle(inner.name);
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
+  override get loggingEnabled(): boolean {
+    return true;
   }
 
   async init(context: StateStoreContext): Promise<void> {
@@ -39,10 +29,6 @@ export class ChangeLoggingKeyValueBytesStore implements KeyValueBytesStore {
       this.sink = context.changelog;
       this.partition = context.partition;
     });
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   get(key: Buffer): Promise<Buffer | undefined> {

@@ -1,7 +1,7 @@
+import { WrappedStore } from './wrapped-store.js';
 import type { ChangelogRecord, ChangelogSink, StateStoreContext } from '../state-store.js';
 import type { WindowBytesEntry, WindowBytesStore, WindowedBytes } from '../window-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 import { windowKey } from './window-key-schema.js';
 
 /**
@@ -10,24 +10,14 @@ import { windowKey } from './window-key-schema.js';
  * timestamp is never before the window start, so the changelog's time retention (`retention.ms`
  * ≥ the store's retention) cannot delete a window the store still holds.
  */
-export class ChangeLoggingWindowBytesStore implements WindowBytesStore {
-  readonly loggingEnabled = true;
-  private readonly lifecycle: StoreLifecycle;
+export class ChangeLoggingWindowBytesStore extends WrappedStore<WindowBytesStore> implements WindowBytesStore {
   private context: StateStoreContext | null = null;
   private topic: string | null = null;
   private sink: ChangelogSink | null = null;
   private partition = 0;
 
-  constructor(private readonly inner: WindowBytesStore) {
-    this.lifecycle = new StoreLifecycle(inner.name);
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
+  override get loggingEnabled(): boolean {
+    return true;
   }
 
   get retentionMs(): number {
@@ -46,10 +36,6 @@ export class ChangeLoggingWindowBytesStore implements WindowBytesStore {
       this.sink = context.changelog;
       this.partition = context.partition;
     });
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   get(key: Buffer, windowStart: number): Promise<Buffer | undefined> {

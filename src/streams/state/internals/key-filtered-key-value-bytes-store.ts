@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { WrappedStore } from './wrapped-store.js';
 import type { KeyValueBytesStore } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { KeyFilterOptions } from '../store-options.js';
 import { BloomFilter } from './bloom-filter.js';
 import { readKeyFilterFile, removeKeyFilterFile, writeKeyFilterFile } from './key-filter-file.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 
 /** The filter's file in the store's state dir. */
 export const KEY_FILTER_FILE = 'key-filter.bin';
@@ -18,8 +18,7 @@ const DEFAULT_PERSIST_INTERVAL_MS = 60_000;
  * in `<stateDir>/key-filter.bin` under the protocol in `key-filter-file.ts`; with no valid file,
  * init rebuilds it from a scan of the inner store's keys.
  */
-export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
-  private readonly lifecycle: StoreLifecycle;
+export class KeyFilteredKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> implements KeyValueBytesStore {
   private readonly dimensions: { numBits: number; numHashes: number };
   private filter: BloomFilter;
   private insertedCount = 0;
@@ -32,24 +31,12 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
   private fileOperations: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly inner: KeyValueBytesStore,
+    inner: KeyValueBytesStore,
     private readonly options: KeyFilterOptions,
   ) {
-    this.lifecycle = new StoreLifecycle(inner.name);
+    super(inner);
     this.dimensions = BloomFilter.dimensions(options.expectedKeys, options.falsePositiveRate);
     this.filter = BloomFilter.create(options.expectedKeys, options.falsePositiveRate);
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-
-  get loggingEnabled(): boolean {
-    return this.inner.loggingEnabled;
   }
 
   async init(context: StateStoreContext): Promise<void> {
@@ -69,10 +56,6 @@ export class KeyFilteredKeyValueBytesStore implements KeyValueBytesStore {
       }
       this.lastSaveMs = Date.now();
     });
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   async get(key: Buffer): Promise<Buffer | undefined> {

@@ -1,10 +1,10 @@
 import { StoreError } from '../../errors.js';
+import { WrappedStore } from './wrapped-store.js';
 import type { Serde } from '../../serde/serde.js';
 import type { KeyValue, KeyValueStore } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { BufferedKeyValueBytesStore } from './buffered-key-value-bytes-store.js';
 import { prefixUpperBound } from './bytes.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 import { StoreMetrics } from './store-metrics.js';
 
 /**
@@ -12,30 +12,17 @@ import { StoreMetrics } from './store-metrics.js';
  * keys and values into bytes (with the changelog topic, or the store name when unlogged, as the
  * serde's `topic`) and counts and times every operation in the task's metrics registry.
  */
-export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  private readonly lifecycle: StoreLifecycle;
+export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueBytesStore> implements KeyValueStore<K, V> {
   private metrics: StoreMetrics = StoreMetrics.create(null, '', '');
   private topic: string;
 
   constructor(
-    private readonly inner: BufferedKeyValueBytesStore,
+    inner: BufferedKeyValueBytesStore,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
   ) {
-    this.lifecycle = new StoreLifecycle(inner.name);
+    super(inner);
     this.topic = inner.name;
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-
-  get loggingEnabled(): boolean {
-    return this.inner.loggingEnabled;
   }
 
   async init(context: StateStoreContext): Promise<void> {
@@ -47,16 +34,12 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     });
   }
 
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
-  }
-
   async get(key: K): Promise<V | undefined> {
     this.lifecycle.assertOpen('get');
     const stop = this.metrics.time('get');
     try {
       const value = await this.inner.get(this.keyBytes(key));
-      return value === undefined ? undefined : this.valueOf(value);
+      return value === undefined ? undefined : this.decodeValue(value);
     } finally {
       stop();
     }
@@ -67,7 +50,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     const stop = this.metrics.time('getMany');
     try {
       const values = await this.inner.getMany(keys.map((key) => this.keyBytes(key)));
-      return values.map((value) => (value === undefined ? undefined : this.valueOf(value)));
+      return values.map((value) => (value === undefined ? undefined : this.decodeValue(value)));
     } finally {
       stop();
     }
@@ -90,7 +73,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     const stop = this.metrics.time('putIfAbsent');
     try {
       const previous = await this.inner.putIfAbsent(this.keyBytes(key), this.valueBytes(value));
-      return previous === undefined ? undefined : this.valueOf(previous);
+      return previous === undefined ? undefined : this.decodeValue(previous);
     } finally {
       stop();
     }
@@ -159,7 +142,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   private async *typed(from: Buffer | null, to: Buffer | null): AsyncGenerator<KeyValue<K, V>> {
     for await (const [key, value] of this.inner.range(from, to)) {
-      yield { key: this.keySerde.deserialize(this.topic, key), value: this.valueOf(value) };
+      yield { key: this.keySerde.deserialize(this.topic, key), value: this.decodeValue(value) };
     }
   }
 
@@ -174,7 +157,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.valueSerde.serialize(this.topic, value);
   }
 
-  private valueOf(bytes: Buffer): V {
+  private decodeValue(bytes: Buffer): V {
     return this.valueSerde.deserialize(this.topic, bytes);
   }
 }

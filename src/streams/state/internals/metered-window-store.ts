@@ -1,9 +1,9 @@
 import { StoreError } from '../../errors.js';
+import { WrappedStore } from './wrapped-store.js';
 import type { Serde } from '../../serde/serde.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { WindowStore, WindowedKeyValue, WindowedValue } from '../window-store.js';
 import type { BufferedWindowBytesStore } from './buffered-window-bytes-store.js';
-import { StoreLifecycle } from './store-lifecycle.js';
 import { StoreMetrics } from './store-metrics.js';
 import { checkWindowStart } from './window-key-schema.js';
 
@@ -12,30 +12,17 @@ import { checkWindowStart } from './window-key-schema.js';
  * changelog topic, or the store name when unlogged, as the serde's `topic`); counts and times
  * operations like the key-value metered layer.
  */
-export class MeteredWindowStore<K, V> implements WindowStore<K, V> {
-  private readonly lifecycle: StoreLifecycle;
+export class MeteredWindowStore<K, V> extends WrappedStore<BufferedWindowBytesStore> implements WindowStore<K, V> {
   private metrics: StoreMetrics = StoreMetrics.create(null, '', '');
   private topic: string;
 
   constructor(
-    private readonly inner: BufferedWindowBytesStore,
+    inner: BufferedWindowBytesStore,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
   ) {
-    this.lifecycle = new StoreLifecycle(inner.name);
+    super(inner);
     this.topic = inner.name;
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-
-  get loggingEnabled(): boolean {
-    return this.inner.loggingEnabled;
   }
 
   get retentionMs(): number {
@@ -49,10 +36,6 @@ export class MeteredWindowStore<K, V> implements WindowStore<K, V> {
       await this.inner.init(context);
       this.metrics.setEntries(this.inner.approximateNumEntries());
     });
-  }
-
-  isOpen(): boolean {
-    return this.lifecycle.isOpen();
   }
 
   put(key: K, value: V, windowStart: number): void {
