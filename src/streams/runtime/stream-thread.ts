@@ -41,6 +41,13 @@ interface OwnedTask {
 export class StreamThread {
   private threadState: ThreadState = 'CREATED';
   private readonly consumer: GroupConsumer;
+  /**
+   * Reads the source topics of lower weight (bulk lanes) through a queue of their own, so that
+   * what the client prefetched of them never waits in front of a high-weight topic's records.
+   * Assigned by hand, following the group's assignment of the sub-topology's leader topic.
+   */
+  private readonly lowWeight: GroupConsumer | null;
+  private readonly lowWeightTopics = new Set<string>();
   private readonly producer: StreamProducer;
   private readonly restorer: ChangelogReader;
   private readonly tasks = new Map<string, OwnedTask>();
@@ -69,7 +76,7 @@ export class StreamThread {
   ) {
     const eos = config.processingGuarantee === 'exactly_once_v2';
     const base = { 'bootstrap.servers': config.bootstrapServers, 'client.id': `${config.applicationId}-${name}`, ...config.clientConfig };
-    this.consumer = new GroupConsumer({
+    const consumerConfig = {
       ...base,
       'group.id': config.applicationId,
       'partition.assignment.strategy': 'cooperative-sticky',
@@ -85,7 +92,15 @@ export class StreamThread {
       'max.partition.fetch.bytes': 524_288,
       'queued.max.messages.kbytes': 16_384,
       ...config.consumerConfig,
-    });
+    };
+    this.consumer = new GroupConsumer(consumerConfig);
+    for (const sub of subTopologies) {
+      const weights = new Map<string, number>();
+      for (const node of sub.nodes) if (node.kind === 'source') for (const t of node.topics) weights.set(t, node.weight);
+      const top = Math.max(...weights.values());
+      for (const [topic, weight] of weights) if (weight < top && topic !== sub.sourceTopics[0]) this.lowWeightTopics.add(topic);
+    }
+    this.lowWeight = this.lowWeightTopics.size > 0 ? new GroupConsumer({ ...consumerConfig, 'client.id': `${config.applicationId}-${name}-low-weight` }) : null;
     this.producer = new StreamProducer({
       ...base,
       // Java clients' key hashing, so that our outputs land on the partitions producers chose.
@@ -128,6 +143,7 @@ export class StreamThread {
     for (const [t, n] of await this.admin.partitionCounts(sinkTopics)) this.partitionCounts.set(t, n);
     await this.producer.connect();
     await this.consumer.connect();
+    await this.lowWeight?.connect();
     this.consumer.subscribe([...this.subByLeader.keys()]);
     this.threadState = 'RUNNING';
     this.loop = this.run().catch((err: unknown) => {
@@ -160,6 +176,7 @@ export class StreamThread {
         if (this.inTransaction) await this.producer.abortTransaction().catch(() => undefined);
       }
     } finally {
+      await this.lowWeight?.close();
       await this.consumer.close();
       await this.producer.close();
       await this.restorer.close();
@@ -180,25 +197,34 @@ export class StreamThread {
    */
   private async run(): Promise<void> {
     const cfg = this.config;
-    let inFlight: PendingConsume | null = null;
+    let main: PendingConsume | null = null;
+    let low: PendingConsume | null = null;
     try {
       while (this.threadState === 'RUNNING') {
-        if (inFlight === null || this.consumer.hasPendingRebalance()) {
-          if (inFlight !== null) {
-            this.buffer(await inFlight.result);
-            inFlight = null;
-          }
+        if (main === null || this.consumer.hasPendingRebalance()) {
+          // Assignments change only with no consume in flight on either consumer.
+          if (main !== null) this.buffer(await main.result);
+          if (low !== null) this.buffer(await low.result);
+          main = low = null;
           await this.applyRebalances();
           await this.restoreNewTasks();
         }
-        inFlight ??= this.startConsume();
-        // Take the consume's records when they are there, or wait for them when there is
-        // nothing else to do; with records still buffered, process those meanwhile.
-        if (inFlight.done || !this.hasBufferedRecords()) {
-          this.buffer(await inFlight.result);
-          inFlight = null;
+        main ??= this.startConsume(this.consumer);
+        if (this.lowWeight) low ??= this.startConsume(this.lowWeight);
+        // Take a consume's records when they are there, or wait for the first of them when
+        // there is nothing else to do; with records still buffered, process those meanwhile.
+        if (!main.done && !low?.done && !this.hasBufferedRecords()) {
+          await Promise.race([main.result, low?.result].filter((p) => p !== undefined));
+        }
+        if (low?.done) {
+          this.buffer(await low.result);
+          low = null;
+        }
+        if (main.done) {
+          this.buffer(await main.result);
+          main = null;
           if (this.consumer.hasPendingRebalance()) continue;
-          inFlight = this.startConsume();
+          main = this.startConsume(this.consumer);
         }
         await this.processTasks();
         const now = Date.now();
@@ -212,16 +238,17 @@ export class StreamThread {
         if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
       }
     } finally {
-      // Its records were never processed, so never committed: dropping them loses nothing.
-      if (inFlight !== null) await inFlight.result.catch(() => undefined);
+      // Their records were never processed, so never committed: dropping them loses nothing.
+      if (main !== null) await main.result.catch(() => undefined);
+      if (low !== null) await low.result.catch(() => undefined);
     }
   }
 
   /** Starts a consume whose completion the loop can check without waiting for it. */
-  private startConsume(): PendingConsume {
+  private startConsume(consumer: GroupConsumer): PendingConsume {
     const pending: PendingConsume = {
       done: false,
-      result: this.consumer.consume(this.config.maxPollRecords).finally(() => {
+      result: consumer.consume(this.config.maxPollRecords).finally(() => {
         pending.done = true;
       }),
     };
@@ -231,6 +258,10 @@ export class StreamThread {
     return pending;
   }
 
+  /** The consumer that reads a topic: the group consumer, or the low-weight one. */
+  private consumerOf(topic: string): GroupConsumer {
+    return this.lowWeight && this.lowWeightTopics.has(topic) ? this.lowWeight : this.consumer;
+  }
 
   /**
    * Runs every task over its buffered records. Tasks run side by side: each processes its own
@@ -264,7 +295,7 @@ export class StreamThread {
     for (const owned of this.tasks.values()) {
       for (const tp of owned.partitions) {
         const key = `${tp.topic}:${tp.partition}`;
-        const end = this.consumer.cachedEndOffset(tp.topic, tp.partition);
+        const end = this.consumerOf(tp.topic).cachedEndOffset(tp.topic, tp.partition);
         const fetched = this.fetchedUpTo.get(key);
         if (end === undefined || fetched === undefined) continue;
         const lag = Math.max(0, end - fetched) + owned.task.bufferedCount(tp.topic);
@@ -354,7 +385,15 @@ export class StreamThread {
           all.push(...owned.partitions);
         }
         // Followers are assigned with the leader; their positions come from committed offsets.
-        this.consumer.incrementalAssign(all);
+        // Low-weight followers go to their own consumer, which is outside the group and so
+        // needs those positions spelled out.
+        this.consumer.incrementalAssign(all.filter((tp) => this.consumerOf(tp.topic) === this.consumer));
+        const low = all.filter((tp) => this.consumerOf(tp.topic) !== this.consumer);
+        if (low.length > 0) {
+          const committed = await this.consumer.committed(low);
+          // No committed offset (-1001): start where auto.offset.reset says, the beginning (-2).
+          this.lowWeight!.incrementalAssign(committed.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset >= 0 ? c.offset : -2 })));
+        }
         this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`) }, 'partitions assigned');
       } else {
         const clean = event.kind === 'revoked';
@@ -369,7 +408,9 @@ export class StreamThread {
           all.push(...owned.partitions);
           await this.closeTask(id, clean);
         }
-        this.consumer.incrementalUnassign(all);
+        this.consumer.incrementalUnassign(all.filter((tp) => this.consumerOf(tp.topic) === this.consumer));
+        const low = all.filter((tp) => this.consumerOf(tp.topic) !== this.consumer);
+        if (low.length > 0) this.lowWeight!.incrementalUnassign(low);
         this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`), lost: !clean }, 'partitions revoked');
       }
     }
@@ -494,7 +535,9 @@ export class StreamThread {
         }
       }
     }
-    this.consumer.pause(toPause);
-    this.consumer.resume(toResume);
+    for (const consumer of this.lowWeight ? [this.consumer, this.lowWeight] : [this.consumer]) {
+      consumer.pause(toPause.filter((tp) => this.consumerOf(tp.topic) === consumer));
+      consumer.resume(toResume.filter((tp) => this.consumerOf(tp.topic) === consumer));
+    }
   }
 }
