@@ -57,7 +57,7 @@ export async function demoCommand(options: DemoOptions): Promise<ExitCode> {
 
     const table = new OutcomeTable();
     await watcher.start(config.topics.feedback.partitions, (e) => table.add(e));
-    const items = generateTraffic({ count: options.count, users: Math.max(200, options.count * 4) });
+    const items = generateTraffic({ count: options.count, users: Math.max(200, options.count * 4), userPrefix: `${Date.now().toString(36)}-` });
     const bar = tty ? new cliProgress.SingleBar({ format: 'producing [{bar}] {value}/{total}', stream: process.stdout }, cliProgress.Presets.shades_classic) : null;
     bar?.start(items.length, 0);
     const stats = await produceTraffic(items, producer, config, { rate: options.rate, onProgress: (n) => bar?.update(n), signal: abort.signal });
@@ -67,8 +67,11 @@ export async function demoCommand(options: DemoOptions): Promise<ExitCode> {
     const deadline = started + options.duration;
     let drawn = 0;
     let settledAt: number | null = null;
+    // A producer retry repeats a messageId: its copy ends DUPLICATE while the original may still
+    // be held, so held messages are capped by the records not yet terminal.
+    const held = (): number => Math.min(table.held(), Math.max(0, stats.requests - table.terminal));
     const draw = (final: boolean): void => {
-      const text = `${table.render()}\n${table.terminal}/${stats.requests} requests terminal, ${table.held()} held for later (scheduled/quiet hours/retry)${final ? '' : ' ...'}\n`;
+      const text = `${table.render()}\n${table.terminal}/${stats.requests} request records terminal, ${held()} held for later (scheduled/quiet hours/retry)${final ? '' : ' ...'}\n`;
       if (tty && drawn > 0) out(`\x1b[${drawn}A\x1b[0J`);
       if (tty || final) out(text);
       drawn = text.split('\n').length - 1;
@@ -76,7 +79,7 @@ export async function demoCommand(options: DemoOptions): Promise<ExitCode> {
     out('\noutcomes per status and channel (live):\n');
     while (!abort.signal.aborted && Date.now() < deadline) {
       draw(false);
-      if (table.terminal + table.held() >= stats.requests) {
+      if (table.terminal + held() >= stats.requests) {
         settledAt ??= Date.now();
         if (Date.now() - settledAt > 1500) break;
       } else settledAt = null;

@@ -30,6 +30,12 @@ export interface TrafficOptions {
   readonly profile?: 'demo' | 'settling';
   /** Prefix of every messageId, so runs can be told apart. */
   readonly idPrefix?: string;
+  /**
+   * Prefix of every userId. Empty by default (the same users every run, as a load test wants);
+   * the demo gives each run its own users, so a second run is not all fatigue-suppressed by the
+   * first one's messages.
+   */
+  readonly userPrefix?: string;
   readonly now?: () => number;
 }
 
@@ -66,9 +72,9 @@ function chars(rng: Rng, alphabet: string, n: number): string {
 }
 
 /** A stable address book per user id. */
-function recipientFor(userIndex: number, channel: Channel): Recipient {
+function recipientFor(userIndex: number, channel: Channel, userPrefix: string): Recipient {
   const rng = mulberry32(userIndex * 7919 + 17);
-  const userId = `u${String(userIndex).padStart(6, '0')}`;
+  const userId = `${userPrefix}u${String(userIndex).padStart(6, '0')}`;
   const base: Recipient = { userId, phone: null, deviceToken: null, pushPlatform: null, openId: null, email: null, webhookUrl: null, timeZone: null };
   switch (channel) {
     case 'SMS':
@@ -128,6 +134,7 @@ export function generateTraffic(options: TrafficOptions): TrafficItem[] {
   const profile = options.profile ?? 'demo';
   const now = options.now ?? Date.now;
   const prefix = options.idPrefix ?? `demo-${now().toString(36)}`;
+  const userPrefix = options.userPrefix ?? '';
   const items: TrafficItem[] = [];
   let produced = 0;
   let seq = 0;
@@ -150,7 +157,7 @@ export function generateTraffic(options: TrafficOptions): TrafficItem[] {
       category,
       channel,
       priority: null,
-      recipient: recipientFor(userIndex, channel),
+      recipient: recipientFor(userIndex, channel, userPrefix),
       templateId: shape.templateId,
       templateParams: shape.params(rng, i),
       locale: shape.locale,
@@ -163,9 +170,9 @@ export function generateTraffic(options: TrafficOptions): TrafficItem[] {
     if (roll < 0.03) {
       // Invalid: bad address, unknown template, or a blocked word in the content.
       const kind = Math.floor(rng() * 3);
-      if (kind === 0) push({ ...request, channel: 'SMS', templateId: 'order-shipped', category: 'NOTIFICATION', recipient: { ...recipientFor(userIndex, 'SMS'), phone: '13800138000' }, locale: 'zh-CN', templateParams: { orderId: 'SO1' } }, 'invalid');
+      if (kind === 0) push({ ...request, channel: 'SMS', templateId: 'order-shipped', category: 'NOTIFICATION', recipient: { ...recipientFor(userIndex, 'SMS', userPrefix), phone: '13800138000' }, locale: 'zh-CN', templateParams: { orderId: 'SO1' } }, 'invalid');
       else if (kind === 1) push({ ...request, templateId: 'no-such-template' }, 'invalid');
-      else push({ ...request, channel: 'PUSH', recipient: recipientFor(userIndex, 'PUSH'), templateId: 'promo', category: 'MARKETING', locale: 'zh-CN', templateParams: { title: 'VIP', text: 'online casino bonus' } }, 'invalid');
+      else push({ ...request, channel: 'PUSH', recipient: recipientFor(userIndex, 'PUSH', userPrefix), templateId: 'promo', category: 'MARKETING', locale: 'zh-CN', templateParams: { title: 'VIP', text: 'online casino bonus' } }, 'invalid');
     } else if (roll < 0.07) {
       // Scheduled ahead; about a quarter of them revoked before they are due.
       const ahead = profile === 'settling' ? 2_000 + Math.floor(rng() * 6_000) : pick(rng, [[5_000 + Math.floor(rng() * 25_000), 50], [60_000 * (5 + Math.floor(rng() * 55)), 30], [3_600_000 * (1 + Math.floor(rng() * 47)), 20]] as const);
