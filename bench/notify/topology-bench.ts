@@ -137,10 +137,9 @@ async function start(config: NotifyConfig): Promise<Running> {
     deadLetterTopic: config.topics.dlq.name,
     metrics: registry,
     sessionTimeoutMs: 6000,
-    // librdkafka's one consumer queue holds every prefetched record in fetch order (up to 64 MB
-    // by default): a critical record waits behind the bulk records fetched before it, at each of
-    // its two hops (requests, lane), before the engine's weighted pick ever sees it.
+    // Engine defaults unless a BENCH_* variable overrides them (experiments in RESULTS.md).
     consumerConfig: CONSUMER_CONFIG,
+    ...(process.env['BENCH_COMMIT_MS'] ? { commitIntervalMs: Number(process.env['BENCH_COMMIT_MS']) } : {}),
     ...(BUFFERED_PER_PARTITION ? { bufferedRecordsPerPartition: BUFFERED_PER_PARTITION } : {}),
     ...(MAX_POLL_RECORDS ? { maxPollRecords: MAX_POLL_RECORDS } : {}),
   });
