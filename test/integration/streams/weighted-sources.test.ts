@@ -60,6 +60,8 @@ describe('weighted sources on the real broker', () => {
     await waitFor(() => urgentSeenAt > 0, 10_000, 'the urgent record');
     // It did not wait for the backlog: most of it was still unprocessed.
     expect(bulkDoneWhenUrgentSeen).toBeLessThan(BACKLOG * 0.8);
-    expect(urgentSeenAt - producedAt).toBeLessThan(1_000);
+    // Without the low-weight consumer it waited for the whole backlog (~7 s here); the bound
+    // leaves room for a loaded CI machine (the benchmark measures the sub-second p99).
+    expect(urgentSeenAt - producedAt).toBeLessThan(2_000);
   }, 120_000);
 });
