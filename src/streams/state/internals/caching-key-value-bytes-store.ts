@@ -178,13 +178,13 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     return this.inner.approximateNumEntries();
   }
 
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.lifecycle.assertOpen('flush');
     await this.buffer.flush();
     await this.inner.flush();
   }
 
-  async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+  override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     this.readCache.clear();
     this.buffer.markInnerChanged();
@@ -195,7 +195,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
    * Does not flush: the runtime flushes on commit before a clean close, and after a dirty close
    * the unflushed writes must not reach the changelog.
    */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
       this.buffer.discard();
       this.readCache.clear();

@@ -101,13 +101,13 @@ export class CachingWindowBytesStore extends WrappedStore<WindowBytesStore> impl
     return this.inner.approximateNumEntries();
   }
 
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.lifecycle.assertOpen('flush');
     await this.buffer.flush();
     await this.inner.flush();
   }
 
-  async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+  override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     for (const record of records) {
       if (record.key.length >= 8) this.retention.observeRestored(windowStartOf(record.key));
@@ -117,7 +117,7 @@ export class CachingWindowBytesStore extends WrappedStore<WindowBytesStore> impl
   }
 
   /** Does not flush; see the key-value caching layer for why. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
       this.buffer.discard();
       await this.inner.close();

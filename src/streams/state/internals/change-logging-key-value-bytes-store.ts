@@ -1,6 +1,6 @@
 import { WrappedStore } from './wrapped-store.js';
 import type { KeyValueBytesStore } from '../key-value-store.js';
-import type { ChangelogRecord, ChangelogSink, StateStoreContext } from '../state-store.js';
+import type { ChangelogSink, StateStoreContext } from '../state-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
 
 /**
@@ -48,23 +48,11 @@ export class ChangeLoggingKeyValueBytesStore extends WrappedStore<KeyValueBytesS
     for (const [key, value] of entries) sink.send(topic, this.partition, key, value, timestamp);
   }
 
-  restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
-    return this.inner.restoreBatch(records);
-  }
-
   range(from: Buffer | null, to: Buffer | null): AsyncIterable<readonly [Buffer, Buffer]> {
     return this.inner.range(from, to);
   }
 
   approximateNumEntries(): number {
     return this.inner.approximateNumEntries();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  async close(): Promise<void> {
-    await this.lifecycle.runClose(() => this.inner.close());
   }
 }

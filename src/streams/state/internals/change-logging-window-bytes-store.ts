@@ -1,5 +1,5 @@
 import { WrappedStore } from './wrapped-store.js';
-import type { ChangelogRecord, ChangelogSink, StateStoreContext } from '../state-store.js';
+import type { ChangelogSink, StateStoreContext } from '../state-store.js';
 import type { WindowBytesEntry, WindowBytesStore, WindowedBytes } from '../window-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
 import { windowKey } from './window-key-schema.js';
@@ -53,10 +53,6 @@ export class ChangeLoggingWindowBytesStore extends WrappedStore<WindowBytesStore
     }
   }
 
-  restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
-    return this.inner.restoreBatch(records);
-  }
-
   fetchRange(key: Buffer, timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes> {
     return this.inner.fetchRange(key, timeFrom, timeTo);
   }
@@ -67,13 +63,5 @@ export class ChangeLoggingWindowBytesStore extends WrappedStore<WindowBytesStore
 
   approximateNumEntries(): number {
     return this.inner.approximateNumEntries();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  async close(): Promise<void> {
-    await this.lifecycle.runClose(() => this.inner.close());
   }
 }

@@ -91,7 +91,7 @@ export class KeyFilteredKeyValueBytesStore extends WrappedStore<KeyValueBytesSto
     await this.inner.write(entries);
   }
 
-  async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+  override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     for (const record of records) if (record.value !== null) this.add(record.key);
     await this.invalidateFile();
@@ -106,14 +106,14 @@ export class KeyFilteredKeyValueBytesStore extends WrappedStore<KeyValueBytesSto
     return this.inner.approximateNumEntries();
   }
 
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.lifecycle.assertOpen('flush');
     await this.inner.flush();
     const interval = this.options.persistIntervalMs ?? DEFAULT_PERSIST_INTERVAL_MS;
     if (Date.now() - this.lastSaveMs >= interval) await this.save();
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
       try {
         await this.save();

@@ -81,29 +81,19 @@ export class MeteredWindowStore<K, V> extends WrappedStore<BufferedWindowBytesSt
     return this.typedAll(timeFrom, timeTo);
   }
 
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.lifecycle.assertOpen('flush');
-    const stop = this.metrics.time('flush');
-    try {
-      await this.inner.flush();
-    } finally {
-      stop();
-    }
+    await this.metrics.timed('flush', () => this.inner.flush());
     this.metrics.setEntries(this.inner.approximateNumEntries());
   }
 
-  async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+  override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
-    const stop = this.metrics.time('restore');
-    try {
-      await this.inner.restoreBatch(records);
-    } finally {
-      stop();
-    }
+    await this.metrics.timed('restore', () => this.inner.restoreBatch(records));
     this.metrics.setEntries(this.inner.approximateNumEntries());
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
       this.metrics.close();
       await this.inner.close();

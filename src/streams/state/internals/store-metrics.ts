@@ -102,6 +102,16 @@ export class StoreMetrics {
     return () => timer.observe(Number(process.hrtime.bigint() - start) / 1e9);
   }
 
+  /** Counts and times `work` as one `op`, whether it succeeds or fails. */
+  async timed<T>(op: StoreOperation, work: () => Promise<T>): Promise<T> {
+    const stop = this.time(op);
+    try {
+      return await work();
+    } finally {
+      stop();
+    }
+  }
+
   setEntries(count: number): void {
     this.entries?.labels(this.store, this.task).set(count);
   }

@@ -1,4 +1,4 @@
-import type { StateStore } from '../state-store.js';
+import type { ChangelogRecord, StateStore } from '../state-store.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
 /**
@@ -27,5 +27,18 @@ export abstract class WrappedStore<S extends StateStore> {
 
   isOpen(): boolean {
     return this.lifecycle.isOpen();
+  }
+
+  /** Restore bypasses what a layer adds; layers with restore-time work override this. */
+  restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+    return this.inner.restoreBatch(records);
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.lifecycle.runClose(() => this.inner.close());
   }
 }
