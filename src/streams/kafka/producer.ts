@@ -4,7 +4,7 @@ import type { KafkaError } from '../errors.js';
 import { call, toKafkaError } from './promisify.js';
 import type { GroupConsumer, TopicPartitionOffset } from './consumer.js';
 
-const { Producer } = KafkaJs;
+const { Producer, CODES } = KafkaJs;
 type NativeProducer = InstanceType<typeof Producer>;
 
 /**
@@ -25,6 +25,9 @@ export class StreamProducer {
       ...config,
     } as never);
     this.producer.on('delivery-report', (err: unknown) => {
+      // Purged records belong to a transaction this producer aborted: dropping them is the point.
+      const code = (err as { code?: number } | null)?.code;
+      if (code === CODES.ERRORS.ERR__PURGE_QUEUE || code === CODES.ERRORS.ERR__PURGE_INFLIGHT) return;
       if (err && !this.deliveryError) this.deliveryError = toKafkaError('a record could not be delivered', err);
     });
     this.producer.on('event.error', (err: unknown) => {

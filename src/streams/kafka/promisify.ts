@@ -22,3 +22,16 @@ export function call<T = void>(what: string, fn: (cb: (err: unknown, result?: T)
     fn((err, result) => (err ? reject(toKafkaError(what, err)) : resolve(result as T)));
   });
 }
+
+/** librdkafka codes of a group that moved on: a rebalance is under way or this member's generation is old. */
+const GROUP_MOVED_ON = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */, 82 /* FENCED_INSTANCE_ID */]);
+
+/**
+ * True when a commit failed because the consumer group is rebalancing or already has a newer
+ * generation. Nothing is broken: the member rejoins, and the commit can be retried then (or the
+ * partitions' new owner re-reads from the last commit).
+ */
+export function isGroupRebalanceError(err: unknown): boolean {
+  const code = err instanceof KafkaError ? (err.cause as LibrdKafkaErrorLike | undefined)?.code : undefined;
+  return code !== undefined && GROUP_MOVED_ON.has(code);
+}

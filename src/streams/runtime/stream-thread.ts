@@ -4,6 +4,7 @@ import { StreamsError } from '../errors.js';
 import type { KafkaAdmin } from '../kafka/admin.js';
 import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
 import { StreamProducer } from '../kafka/producer.js';
+import { isGroupRebalanceError } from '../kafka/promisify.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { ChangelogReader } from './changelog-reader.js';
 import type { RawRecord } from './exception-handlers.js';
@@ -48,7 +49,7 @@ export class StreamThread {
    */
   private readonly lowWeight: GroupConsumer | null;
   private readonly lowWeightTopics = new Set<string>();
-  private readonly producer: StreamProducer;
+  private producer: StreamProducer;
   private readonly restorer: ChangelogReader;
   private readonly tasks = new Map<string, OwnedTask>();
   private readonly subByLeader = new Map<string, SubTopology>();
@@ -60,6 +61,10 @@ export class StreamThread {
   private lastCommitMs = Date.now();
   private lastCheckpointMs = Date.now();
   private commitRequested = false;
+  /** At-least-once offsets a commit could not write while the group rebalanced; sent with the next one. */
+  private readonly uncommitted = new Map<string, TopicPartitionOffset>();
+  /** Exactly-once: a transaction was aborted under the tasks; they restart from the last commit. */
+  private reviveRequested = false;
   private inTransaction = false;
   private loop: Promise<void> | null = null;
   private failure: Error | null = null;
@@ -101,8 +106,22 @@ export class StreamThread {
       for (const [topic, weight] of weights) if (weight < top && topic !== sub.sourceTopics[0]) this.lowWeightTopics.add(topic);
     }
     this.lowWeight = this.lowWeightTopics.size > 0 ? new GroupConsumer({ ...consumerConfig, 'client.id': `${config.applicationId}-${name}-low-weight` }) : null;
-    this.producer = new StreamProducer({
-      ...base,
+    this.producer = this.newProducer();
+    this.restorer = new ChangelogReader(base);
+    for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
+    this.collector = {
+      send: (topic, partition, key, value, timestamp, headers) => this.producer.send(topic, partition, key, value, timestamp, headers),
+      partitionsFor: (topic) => this.partitionCounts.get(topic) ?? 1,
+    };
+  }
+
+  /** A producer for this thread; under exactly-once each one gets a transactional id of its own. */
+  private newProducer(): StreamProducer {
+    const config = this.config;
+    return new StreamProducer({
+      'bootstrap.servers': config.bootstrapServers,
+      'client.id': `${config.applicationId}-${this.name}`,
+      ...config.clientConfig,
       // Java clients' key hashing, so that our outputs land on the partitions producers chose.
       partitioner: 'murmur2_random',
       'linger.ms': 5,
@@ -110,17 +129,11 @@ export class StreamThread {
       'queue.buffering.max.messages': 500_000,
       'compression.type': 'lz4',
       'enable.idempotence': true,
-      ...(eos
-        ? { 'transactional.id': `${config.applicationId}-${name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
+      ...(config.processingGuarantee === 'exactly_once_v2'
+        ? { 'transactional.id': `${config.applicationId}-${this.name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
         : {}),
       ...config.producerConfig,
     });
-    this.restorer = new ChangelogReader(base);
-    for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
-    this.collector = {
-      send: (topic, partition, key, value, timestamp, headers) => this.producer.send(topic, partition, key, value, timestamp, headers),
-      partitionsFor: (topic) => this.partitionCounts.get(topic) ?? 1,
-    };
   }
 
   get state(): ThreadState {
@@ -146,10 +159,12 @@ export class StreamThread {
     await this.lowWeight?.connect();
     this.consumer.subscribe([...this.subByLeader.keys()]);
     this.threadState = 'RUNNING';
-    this.loop = this.run().catch((err: unknown) => {
+    this.loop = this.run().catch(async (err: unknown) => {
       this.failure = err instanceof Error ? err : new Error(String(err));
       this.threadState = 'ERROR';
       this.config.logger.error({ err: this.failure, thread: this.name }, 'stream thread failed; it stops and its partitions move to other members');
+      // Leave the group now: a member that stays would keep its partitions from everyone.
+      await this.release(false).catch((closeErr: unknown) => this.config.logger.warn({ err: closeErr, thread: this.name }, 'failed stream thread did not close cleanly'));
     });
   }
 
@@ -167,20 +182,22 @@ export class StreamThread {
   async shutdown(): Promise<void> {
     if (this.threadState === 'RUNNING' || this.threadState === 'STARTING') this.threadState = 'PENDING_SHUTDOWN';
     await this.loop;
+    if (this.failure) return; // released when it failed
+    const committed = await this.commit();
+    await this.release(committed || !this.producer.isTransactional);
+    this.threadState = 'DEAD';
+  }
+
+  /** Closes the tasks (with checkpoints when `clean`) and the clients, which leaves the group. */
+  private async release(clean: boolean): Promise<void> {
     try {
-      if (!this.failure) {
-        await this.commit();
-        for (const id of [...this.tasks.keys()]) await this.closeTask(id, true);
-      } else {
-        for (const id of [...this.tasks.keys()]) await this.closeTask(id, false);
-        if (this.inTransaction) await this.producer.abortTransaction().catch(() => undefined);
-      }
+      for (const id of [...this.tasks.keys()]) await this.closeTask(id, clean);
+      if (this.inTransaction) await this.producer.abortTransaction().catch(() => undefined);
     } finally {
       await this.lowWeight?.close();
       await this.consumer.close();
       await this.producer.close();
       await this.restorer.close();
-      if (this.threadState !== 'ERROR') this.threadState = 'DEAD';
     }
   }
 
@@ -201,12 +218,14 @@ export class StreamThread {
     let low: PendingConsume | null = null;
     try {
       while (this.threadState === 'RUNNING') {
-        if (main === null || this.consumer.hasPendingRebalance()) {
+        if (main === null || this.consumer.hasPendingRebalance() || this.reviveRequested) {
           // Assignments change only with no consume in flight on either consumer.
           if (main !== null) this.buffer(await main.result);
           if (low !== null) this.buffer(await low.result);
           main = low = null;
+          if (this.reviveRequested) await this.reviveTasks();
           await this.applyRebalances();
+          if (this.reviveRequested) await this.reviveTasks(); // a commit before a revocation failed
           await this.restoreNewTasks();
         }
         main ??= this.startConsume(this.consumer);
@@ -337,7 +356,7 @@ export class StreamThread {
    *     changelogs and offsets become visible together);
    * 3. at-least-once, every checkpoint interval: write checkpoint files.
    */
-  private async commit(): Promise<void> {
+  private async commit(): Promise<boolean> {
     const started = Date.now();
     const offsets: TopicPartitionOffset[] = [];
     const running = [...this.tasks.values()].filter((owned) => owned.restored);
@@ -350,13 +369,41 @@ export class StreamThread {
     }
     if (this.producer.isTransactional) {
       if (this.inTransaction) {
-        if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
-        await this.producer.commitTransaction();
-        this.inTransaction = false;
+        try {
+          if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
+          await this.producer.commitTransaction();
+        } catch (err) {
+          if (!isGroupRebalanceError(err)) throw err;
+          // The offsets belong to a generation the group left behind, so the transaction
+          // cannot commit: abort it, and with it every output and store change since the last
+          // commit; the tasks restart from there (see reviveTasks).
+          this.config.logger.warn({ thread: this.name, err }, 'commit failed while the group rebalanced; transaction aborted, tasks restart from the last commit');
+          await this.producer.abortTransaction();
+          // After an abort with records in flight the producer's sequence numbers may be off
+          // (the broker answers OUT_OF_ORDER_SEQUENCE); a new producer starts clean.
+          await this.producer.close();
+          this.producer = this.newProducer();
+          await this.producer.connect();
+          this.reviveRequested = true;
+          return false;
+        } finally {
+          this.inTransaction = false;
+        }
       }
     } else {
       await this.producer.flush();
-      this.consumer.commitSync(offsets);
+      for (const o of offsets) this.uncommitted.set(`${o.topic}:${o.partition}`, o);
+      try {
+        this.consumer.commitSync([...this.uncommitted.values()]);
+        this.uncommitted.clear();
+      } catch (err) {
+        if (!isGroupRebalanceError(err)) throw err;
+        // Outputs are flushed; only the offsets wait for the member to rejoin. A partition
+        // that moves meanwhile is re-read by its new owner from the last commit (at-least-once).
+        this.config.logger.warn({ thread: this.name, err }, 'offsets not committed while the group rebalanced; retrying at the next commit');
+        this.lastCommitMs = Date.now();
+        return false;
+      }
       if (started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
         this.lastCheckpointMs = started;
         await Promise.all(running.map((owned) => this.writeCheckpoint(owned)));
@@ -366,6 +413,27 @@ export class StreamThread {
     this.lastCommitMs = Date.now();
     this.metrics?.commits.inc();
     this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
+    return true;
+  }
+
+  /**
+   * After an aborted transaction (exactly-once): the stores hold changes the transaction took
+   * back, and the consumer positions are past records whose outputs were dropped. Every task is
+   * closed without a checkpoint (its stores are rebuilt from the changelog) and made again for
+   * the same partitions, which are read again from the group's committed offsets.
+   */
+  private async reviveTasks(): Promise<void> {
+    this.reviveRequested = false;
+    const revived = [...this.tasks.values()].map((owned) => ({ sub: owned.sub, partition: owned.task.partition, partitions: owned.partitions }));
+    for (const id of [...this.tasks.keys()]) await this.closeTask(id, false);
+    for (const r of revived) this.createTask(r.sub, r.partition);
+    const partitions = revived.flatMap((r) => r.partitions);
+    if (partitions.length === 0) return;
+    for (const c of await this.consumer.committed(partitions)) {
+      // No committed offset (-1001): from the beginning (-2), as auto.offset.reset says.
+      await this.consumerOf(c.topic).seek({ topic: c.topic, partition: c.partition, offset: c.offset >= 0 ? c.offset : -2 });
+    }
+    this.config.logger.info({ thread: this.name, tasks: revived.map((r) => `${r.sub.id}_${r.partition}`) }, 'tasks restarted from the last commit');
   }
 
   private async writeCheckpoint(owned: OwnedTask): Promise<void> {
@@ -396,8 +464,9 @@ export class StreamThread {
         }
         this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`) }, 'partitions assigned');
       } else {
-        const clean = event.kind === 'revoked';
-        if (clean) await this.commit();
+        // Under at-least-once a task closes cleanly even if the offsets could not be committed
+        // (its stores match their changelogs); under exactly-once only if the commit went through.
+        const clean = event.kind === 'revoked' && ((await this.commit()) || !this.producer.isTransactional);
         const all: TopicPartition[] = [];
         for (const tp of event.partitions) {
           const sub = this.subByLeader.get(tp.topic);
@@ -489,6 +558,7 @@ export class StreamThread {
     if (!owned) return;
     this.tasks.delete(id);
     for (const tp of owned.partitions) {
+      this.uncommitted.delete(`${tp.topic}:${tp.partition}`);
       this.taskByTopicPartition.delete(`${tp.topic}:${tp.partition}`);
       this.paused.delete(`${tp.topic}:${tp.partition}`);
       this.fetchedUpTo.delete(`${tp.topic}:${tp.partition}`);
