@@ -28,7 +28,8 @@ import type { NotifyConfig } from '../../src/notify/config/index.js';
 import type { LaneRecord, NotificationRequest } from '../../src/notify/generated/schema-types.js';
 import { STORE_NAMES } from '../../src/notify/operators/store-names.js';
 import { buildNotifyTopology } from '../../src/notify/topology.js';
-import { changelogTopicName, KafkaStreams } from '../../src/streams/index.js';
+import { changelogTopicName, KafkaStreams, WorkerStreams, type StreamsConfig } from '../../src/streams/index.js';
+import { EXPECTED_KEYS_PER_TASK, type TopologyWorkerArgs } from './topology-worker.js';
 import { BOOTSTRAP, readTopic } from '../../test/support/kafka.js';
 import { avro, catalog, createConfiguredTopics, notificationRequest, uniqueConfig } from '../../test/integration/notify/support/notify-fixture.js';
 
@@ -40,10 +41,14 @@ const PARTITIONS = 6;
 // Engine defaults unless overridden (for the experiments listed in bench/notify/RESULTS.md).
 const BUFFERED_PER_PARTITION = process.env['BENCH_BUFFERED'] ? Number(process.env['BENCH_BUFFERED']) : undefined;
 const MAX_POLL_RECORDS = process.env['BENCH_MAX_POLL'] ? Number(process.env['BENCH_MAX_POLL']) : undefined;
-const CONSUMER_CONFIG: Readonly<Record<string, number>> = {
+const CONSUMER_CONFIG: Readonly<Record<string, string | number>> = {
   ...(process.env['BENCH_QUEUE_KB'] ? { 'queued.max.messages.kbytes': Number(process.env['BENCH_QUEUE_KB']) } : {}),
   ...(process.env['BENCH_FETCH_KB'] ? { 'fetch.message.max.bytes': Number(process.env['BENCH_FETCH_KB']) * 1024 } : {}),
+  ...(JSON.parse(process.env['BENCH_CONSUMER'] ?? '{}') as Record<string, string | number>),
 };
+/** Stream threads; more than one runs each in its own worker thread. */
+const THREADS = Number(process.env['BENCH_THREADS'] ?? 1);
+const PRODUCER_CONFIG = JSON.parse(process.env['BENCH_PRODUCER'] ?? '{}') as Record<string, string | number>;
 
 const requestSerde = avro<NotificationRequest>('NotificationRequest');
 const laneSerde = avro<LaneRecord>('LaneRecord');
@@ -117,43 +122,73 @@ function mixedRequest(i: number, prefix: string): NotificationRequest {
   return notificationRequest(id, user, i % 3 === 0 ? 'WECHAT' : 'PUSH', i, { category: 'MARKETING', scenario: 'promo', templateId: 'promo', templateParams: { title: '双11大促', text: `全场五折起，限时抢购 ${i}` } });
 }
 
+const debugLine = (level: string) => (fields: object, msg?: string): void => console.log(new Date().toISOString(), level, msg, JSON.stringify(fields).slice(0, 400));
+const debugLogger = { debug: () => undefined, info: debugLine('info'), warn: debugLine('warn'), error: debugLine('error') };
+
 interface Running {
-  streams: KafkaStreams;
-  registry: Registry;
   sender: CountingSender;
+  /** The engine's metrics (merged over the workers when there are several). */
+  metrics(): Promise<Registry>;
+  /** Tasks running (restored) over all stream threads. */
+  runningTasks(): number;
   close(): Promise<void>;
 }
 
 async function start(config: NotifyConfig): Promise<Running> {
-  const registry = new Registry();
   const router = await createChannelRouter(config.channels);
   const sender = new CountingSender(router);
   const stateDir = mkdtempSync(join(tmpdir(), 'notify-bench-'));
-  const topology = buildNotifyTopology(config, { sender, schemas: catalog, expectedKeysPerTask: 1_000_000 });
-  const streams = new KafkaStreams(topology, {
+  const streamsConfig: StreamsConfig = {
     applicationId: config.kafka.applicationId,
     bootstrapServers: BOOTSTRAP,
     stateDir,
     deadLetterTopic: config.topics.dlq.name,
-    metrics: registry,
     sessionTimeoutMs: 6000,
+    ...(process.env['BENCH_DEBUG'] ? { logger: debugLogger } : {}),
     // Engine defaults unless a BENCH_* variable overrides them (experiments in RESULTS.md).
     consumerConfig: CONSUMER_CONFIG,
+    producerConfig: PRODUCER_CONFIG,
     ...(process.env['BENCH_COMMIT_MS'] ? { commitIntervalMs: Number(process.env['BENCH_COMMIT_MS']) } : {}),
     ...(BUFFERED_PER_PARTITION ? { bufferedRecordsPerPartition: BUFFERED_PER_PARTITION } : {}),
     ...(MAX_POLL_RECORDS ? { maxPollRecords: MAX_POLL_RECORDS } : {}),
-  });
-  await streams.start();
-  return {
-    streams,
-    registry,
-    sender,
-    close: async () => {
-      await streams.close();
-      await router.close();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
   };
+  const closeAll = async (streams: { close(): Promise<void> }): Promise<void> => {
+    await streams.close();
+    await router.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  if (THREADS > 1) {
+    // Each stream thread in its own worker; the providers stay on this thread (one pool, one count).
+    const streams = new WorkerStreams(streamsConfig, {
+      module: new URL('./topology-worker.ts', import.meta.url),
+      args: { config } satisfies TopologyWorkerArgs,
+      threads: THREADS,
+      services: { send: (batch: OutboundMessage[]) => sender.send(batch) },
+    });
+    await streams.start();
+    return { sender, metrics: () => streams.metrics(), runningTasks: () => streams.runningTaskIds().length, close: () => closeAll(streams) };
+  }
+  const registry = new Registry();
+  const topology = buildNotifyTopology(config, { sender, schemas: catalog, expectedKeysPerTask: EXPECTED_KEYS_PER_TASK });
+  const streams = new KafkaStreams(topology, { ...streamsConfig, metrics: registry });
+  await streams.start();
+  return { sender, metrics: () => Promise.resolve(registry), runningTasks: () => streams.runningTaskIds().length, close: () => closeAll(streams) };
+}
+
+/**
+ * Starts the topology and waits until the group has settled: every task (3 sub-topologies ×
+ * partitions) running, unchanged for two seconds. Several stream threads join one by one and
+ * the first rebalances take seconds; traffic produced after this measures processing, not joining.
+ */
+async function startSettled(config: NotifyConfig): Promise<Running> {
+  const r = await start(config);
+  let settledSince = 0;
+  while (settledSince === 0 || performance.now() - settledSince < 2_000) {
+    if (r.runningTasks() === 3 * PARTITIONS) settledSince ||= performance.now();
+    else settledSince = 0;
+    await sleep(50);
+  }
+  return r;
 }
 
 /** Records processed per sub-topology (task ids are `<subtopology>_<partition>`). */
@@ -194,8 +229,8 @@ async function priorityRun(run: number): Promise<{ p50: number; p99: number; max
       yield { key: request.recipient.userId, value: laneSerde.serialize(config.topics.lanes.bulk.name, lane, {}) };
     }
   };
+  const r = await startSettled(config);
   await produceAll(config.topics.lanes.bulk.name, lanes());
-  const r = await start(config);
   // Wait until the bulk lane is flowing, then probe while it still is.
   while (r.sender.count < 5_000) await sleep(10);
   const p = await producer();
@@ -237,27 +272,25 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
   const config = uniqueConfig(`bt${run}`, PARTITIONS, () => undefined);
   await createConfiguredTopics(config);
   const prefix = `t${run}`;
-  await produceAll(
-    config.topics.requests.name,
-    (function* () {
-      for (let i = 0; i < REQUESTS; i++) {
-        const r = mixedRequest(i, prefix);
-        yield { key: r.recipient.userId, value: requestSerde.serialize(config.topics.requests.name, r, {}) };
-      }
-    })(),
-  );
-  const r = await start(config);
+  const requests: { key: string; value: Buffer }[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const req = mixedRequest(i, prefix);
+    requests.push({ key: req.recipient.userId, value: requestSerde.serialize(config.topics.requests.name, req, {}) });
+  }
+  const r = await startSettled(config);
+  await produceAll(config.topics.requests.name, requests);
   let first = 0;
   for (;;) {
-    const [intake = 0, dispatch = 0, feedback = 0] = await processed(r.registry);
+    const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
     if (first === 0 && intake > 0) first = performance.now();
     if (dispatch >= REQUESTS && feedback >= REQUESTS) break;
-    await sleep(20);
+    if (process.env['BENCH_DEBUG']) console.log('processed', intake, dispatch, feedback, 'sent', r.sender.count);
+    await sleep(process.env['BENCH_DEBUG'] ? 1000 : 20);
   }
   const seconds = (performance.now() - first) / 1000;
   await sleep(1_500); // let the last commit write its changelog records
-  const [intake = 0, dispatch = 0, feedback = 0] = await processed(r.registry);
-  const store = await storeOps(r.registry);
+  const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
+  const store = await storeOps(await r.metrics());
   await r.close();
   const t = config.topics;
   const app = config.kafka.applicationId;
@@ -267,7 +300,7 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
 }
 
 async function main(): Promise<void> {
-  console.log(`notify topology bench: requests=${REQUESTS} runs=${RUNS} backlog=${BACKLOG} probes=${PROBES} partitions=${PARTITIONS} bufferedRecordsPerPartition=${BUFFERED_PER_PARTITION ?? 'default'} maxPollRecords=${MAX_POLL_RECORDS ?? 'default'} consumer=${JSON.stringify(CONSUMER_CONFIG)}`);
+  console.log(`notify topology bench: requests=${REQUESTS} runs=${RUNS} backlog=${BACKLOG} probes=${PROBES} partitions=${PARTITIONS} bufferedRecordsPerPartition=${BUFFERED_PER_PARTITION ?? 'default'} maxPollRecords=${MAX_POLL_RECORDS ?? 'default'} consumer=${JSON.stringify(CONSUMER_CONFIG)} producer=${JSON.stringify(PRODUCER_CONFIG)} threads=${THREADS}`);
   const priority: Awaited<ReturnType<typeof priorityRun>>[] = [];
   for (let run = 0; run < (BACKLOG > 0 ? RUNS : 0); run++) {
     const res = await priorityRun(run);

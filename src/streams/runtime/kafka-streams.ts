@@ -13,6 +13,8 @@ export type StreamsState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOW
 export interface KafkaStreamsOptions {
   /** Stream threads in this process, each with its own consumer in the group. Default 1. */
   readonly threads?: number;
+  /** Index of the first thread's name (`thread-<i>`), so that threads in workers get distinct client ids. Default 0. */
+  readonly firstThreadIndex?: number;
 }
 
 /**
@@ -99,7 +101,8 @@ export class KafkaStreams {
       throw new TopologyError(`sink topic(s) ${missingSinks.join(', ')} do not exist; create them first`);
     }
     const n = this.options.threads ?? 1;
-    for (let i = 0; i < n; i++) {
+    const first = this.options.firstThreadIndex ?? 0;
+    for (let i = first; i < first + n; i++) {
       this.threads.push(new StreamThread(this.topology, this.subTopologies, this.config, this.admin, this.metrics, `thread-${i}`));
     }
     for (const t of this.threads) await t.start();
