@@ -91,7 +91,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
   const laneWeights: { readonly [L in Lane]: number } = { CRITICAL: config.lanes.critical.weight, NORMAL: config.lanes.normal.weight, BULK: config.lanes.bulk.weight };
   const lanes: Lane[] = ['CRITICAL', 'NORMAL', 'BULK'];
   const feedbackSerde = avro<DeliveryFeedback>('notify.v1.DeliveryFeedback');
-  const sweep = { sweepIntervalMs: config.housekeeping.interval, sweepMaxScan: config.housekeeping.maxScan };
+  const sweep = { sweepIntervalMs: config.housekeeping.interval, sweepMaxScan: config.housekeeping.maxScan, sweepPassMs: config.housekeeping.pass };
   const laneSerde = avro<LaneRecord>('notify.v1.LaneRecord');
 
   const topology = new Topology();

@@ -141,8 +141,9 @@ export const notifyConfigSchema = z
       .strictObject({
         interval: positiveDuration.default(1000),
         maxScan: z.number().int().min(1).default(2000),
+        pass: positiveDuration.default(3_600_000),
       })
-      .default({ interval: 1000, maxScan: 2000 }),
+      .default({ interval: 1000, maxScan: 2000, pass: 3_600_000 }),
     delay: z.strictObject({
       punctuateInterval: positiveDuration.default(200),
       maxReleasePerScan: z.number().int().min(1).default(5000),

@@ -29,6 +29,7 @@ export interface DedupeOptions {
   /** Expiry of sightings older than the retention (by stream time), see {@link StoreSweeper}. */
   readonly sweepIntervalMs: number;
   readonly sweepMaxScan: number;
+  readonly sweepPassMs?: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -44,6 +45,8 @@ export class DedupeProcessor implements Processor<string, IntakeEnvelope, string
     this.store = context.getStateStore(this.options.storeName);
     const sweeper = new StoreSweeper(this.store, {
       maxScan: this.options.sweepMaxScan,
+      intervalMs: this.options.sweepIntervalMs,
+      passMs: this.options.sweepPassMs,
       // Sightings are compared with event times, so they expire by stream time.
       isExpired: (_key, seen) => {
         const streamTime = context.currentStreamTimeMs();

@@ -30,6 +30,7 @@ export interface DelayBufferOptions {
   readonly ledgerRetentionMs: number;
   readonly sweepIntervalMs: number;
   readonly sweepMaxScan: number;
+  readonly sweepPassMs?: number;
 }
 
 type In = LaneRecord | RevokeCommand;
@@ -55,6 +56,8 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
     context.schedule(this.options.punctuateIntervalMs, 'WALL_CLOCK_TIME', (now) => this.release(now));
     const sweeper = new StoreSweeper(this.ledger, {
       maxScan: this.options.sweepMaxScan,
+      intervalMs: this.options.sweepIntervalMs,
+      passMs: this.options.sweepPassMs,
       isExpired: (_key, entry, now) => now - entry.at >= this.options.ledgerRetentionMs,
     });
     context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));

@@ -53,6 +53,7 @@ export interface DeliveryReportOptions {
   readonly feedbackChild: string;
   readonly sweepIntervalMs: number;
   readonly sweepMaxScan: number;
+  readonly sweepPassMs?: number;
 }
 
 type In = DeliveryFeedback | DeliveryReport;
@@ -73,6 +74,8 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
     this.store = context.getStateStore(this.options.storeName);
     const sweeper = new StoreSweeper(this.store, {
       maxScan: this.options.sweepMaxScan,
+      intervalMs: this.options.sweepIntervalMs,
+      passMs: this.options.sweepPassMs,
       isExpired: (_key, entry, now) => now - entry.at >= this.options.retentionMs,
     });
     context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));

@@ -31,6 +31,7 @@ export interface FatigueOptions {
   /** Expiry of users whose every scope fell out of its rule's window, see {@link StoreSweeper}. */
   readonly sweepIntervalMs: number;
   readonly sweepMaxScan: number;
+  readonly sweepPassMs?: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -54,6 +55,8 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
     this.store = context.getStateStore(this.options.storeName);
     const sweeper = new StoreSweeper(this.store, {
       maxScan: this.options.sweepMaxScan,
+      intervalMs: this.options.sweepIntervalMs,
+      passMs: this.options.sweepPassMs,
       isExpired: (_user, scopes, now) => Object.keys(this.prune(scopes, now)).length === 0,
     });
     context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));

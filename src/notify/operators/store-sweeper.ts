@@ -13,10 +13,24 @@
  */
 import type { KeyValueStore } from '../../streams/state/key-value-store.js';
 
+/**
+ * The smallest slice: the entry count is an estimate (RocksDB's, without what still sits in the
+ * write cache), so a store that looks empty is still walked, a little at a time.
+ */
+export const MIN_SLICE = 100;
+
 /** How a sweeper decides and how much it scans per run. */
 export interface StoreSweeperOptions<V> {
-  /** Entries looked at per run; at least 1. */
+  /** Entries looked at per run at most; at least 1. */
   readonly maxScan: number;
+  /**
+   * With `intervalMs` (the time between runs): how long one pass over the whole store should
+   * take. A run then scans `entries × intervalMs / passMs` entries (at least
+   * {@link MIN_SLICE}, at most `maxScan`), so a small store is not re-read every few seconds.
+   * Without it, `maxScan`.
+   */
+  readonly passMs?: number | undefined;
+  readonly intervalMs?: number | undefined;
   /** True when the entry can be deleted at time `now` (the time the punctuator was called with). */
   isExpired(key: string, value: V, now: number): boolean;
 }
@@ -39,9 +53,17 @@ export class StoreSweeper<V> {
     private readonly options: StoreSweeperOptions<V>,
   ) {}
 
+  /** Entries to look at in this run. */
+  private sliceSize(): number {
+    const { maxScan, passMs, intervalMs } = this.options;
+    const max = Math.max(1, maxScan);
+    if (passMs === undefined || intervalMs === undefined) return max;
+    return Math.min(max, Math.max(MIN_SLICE, Math.ceil((this.store.approximateNumEntries() * intervalMs) / passMs)));
+  }
+
   /** Scans the next slice and deletes its expired entries. */
   async sweep(now: number): Promise<SweepResult> {
-    const max = Math.max(1, this.options.maxScan);
+    const max = this.sliceSize();
     const expired: string[] = [];
     let scanned = 0;
     let last: string | null = null;
