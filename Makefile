@@ -62,9 +62,10 @@ test-unit: node-modules
 test-integration: node-modules
 	npx vitest run test/integration --no-file-parallelism
 
-# The broker is stopped whatever the tests' outcome, and the exit code is the tests'.
-test: setup typecheck lint cycles
-	@$(MAKE) --no-print-directory kafka-up
+# The broker starts empty (tests leave their uniquely named topics behind) unless one is
+# already running; it is stopped whatever the tests' outcome, and the exit code is the tests'.
+test: setup typecheck lint cycles kafka-fetch
+	@$(KAFKA) up-empty
 	@status=0; \
 	npx vitest run test/unit || status=$$?; \
 	npx vitest run test/integration --no-file-parallelism || status=$$?; \

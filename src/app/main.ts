@@ -38,7 +38,8 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .command('run')
     .description('run a pod: the stream processor (all stream threads), the HTTP server and metrics, until SIGTERM/SIGINT')
     .addOption(configOption())
-    .option('--threads <n>', 'stream threads, each with its own consumer (default: kafka.threads of the config, else 1)', parseIntOption)
+    .option('--threads <n>', 'stream threads, each with its own consumer, sharing this process (default: kafka.threads of the config, else 1)', parseIntOption)
+    .option('--workers <n>', 'instead of --threads: this many worker processes, each running one stream thread on a core of its own (channel providers stay in this process)', parseIntOption)
     .option('--state-dir <dir>', 'local state (RocksDB stores, checkpoints)', process.env.NOTIFY_STATE_DIR ?? '.state')
     .option('--port <n>', 'HTTP port (default: http.port of the config; 0 picks a free one)', parseIntOption)
     .option('--shutdown-timeout <duration>', 'bound on a clean shutdown; exit 3 beyond it', parseDurationOption, 30_000)
@@ -46,7 +47,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--no-processor', 'HTTP intake and trace only, no stream processing')
     .option('--session-timeout <duration>', 'consumer group session timeout', parseDurationOption)
     .addHelpText('after', '\nSIGTERM/SIGINT: stop fetching, finish in-flight sends, flush stores, commit, leave the group, exit 0.')
-    .action(async (o: { config: string; threads?: number; stateDir: string; port?: number; shutdownTimeout: number; sentLog?: string; processor: boolean; sessionTimeout?: number }) => {
+    .action(async (o: { config: string; threads?: number; workers?: number; stateDir: string; port?: number; shutdownTimeout: number; sentLog?: string; processor: boolean; sessionTimeout?: number }) => {
       setExit(await runCommand(o));
     });
 

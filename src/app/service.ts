@@ -11,11 +11,13 @@
  * The caller bounds the whole with a timer (`--shutdown-timeout`).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createChannelRouter, type ChannelRouter } from '../channels/index.js';
+import { createChannelRouter, type ChannelRouter, type OutboundMessage } from '../channels/index.js';
 import { buildNotifyTopology, type NotifyConfig } from '../notify/index.js';
-import { KafkaStreams } from '../streams/index.js';
+import { KafkaStreams, WorkerStreams, type StreamsConfig } from '../streams/index.js';
 import { appCodecs } from './codecs.js';
 import { deliveryReportSink } from './delivery-reports.js';
 import { HttpServer } from './http/http-server.js';
@@ -23,12 +25,18 @@ import { RequestIntake, TokenTable } from './intake/request-intake.js';
 import { DurableProducer } from './kafka/durable-producer.js';
 import { streamsLogger } from './logger.js';
 import { FeedbackTrace } from './trace/feedback-trace.js';
+import { SEND_SERVICE, type ProcessorWorkerArgs } from './processor-worker.js';
 
 export interface ServiceOptions {
   readonly config: NotifyConfig;
   readonly logger: Logger;
   /** Stream threads (consumers) in this process. */
   readonly threads: number;
+  /**
+   * Worker processes, each running one stream thread, instead of `threads` in this process: a
+   * pod with several cores uses them for processing. The channel providers stay here.
+   */
+  readonly workers?: number;
   readonly stateDir: string;
   /** Overrides `http.port`; 0 picks a free port. */
   readonly httpPort?: number;
@@ -46,7 +54,7 @@ export interface ServiceOptions {
 export class NotifyService {
   readonly registry = new Registry();
   private router: ChannelRouter | null = null;
-  private streams: KafkaStreams | null = null;
+  private streams: KafkaStreams | WorkerStreams | null = null;
   private http: HttpServer | null = null;
   private sentLog: WriteStream | null = null;
   private readonly producer: DurableProducer;
@@ -90,6 +98,8 @@ export class NotifyService {
     this.http = new HttpServer({
       port: this.options.httpPort ?? config.http.port,
       registry: this.registry,
+      // Worker processes keep their own registries; a scrape merges them in.
+      workerMetrics: () => (this.streams instanceof WorkerStreams ? this.streams.metrics() : Promise.resolve(null)),
       logger: logger.child({ component: 'http' }),
       isReady: () => this.isReady(),
       state: () => this.state,
@@ -113,25 +123,32 @@ export class NotifyService {
     });
     const reports = deliveryReportSink(config.topics.deliveryReports.name, appCodecs().catalog, this.producer, logger);
     this.router.onDeliveryReport((report) => reports.accept(report));
-    const topology = buildNotifyTopology(config, { sender: this.router, schemas: appCodecs().catalog });
-    this.streams = new KafkaStreams(
-      topology,
-      {
-        applicationId: config.kafka.applicationId,
-        bootstrapServers: config.kafka.bootstrapServers,
-        processingGuarantee: config.kafka.processingGuarantee,
-        commitIntervalMs: config.kafka.commitInterval,
-        stateDir: this.options.stateDir,
-        deadLetterTopic: config.topics.dlq.name,
-        clientConfig: config.kafka.clientConfig,
-        metrics: this.registry,
-        logger: streamsLogger(logger, 'streams'),
-        ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
-      },
-      { threads: this.options.threads },
-    );
+    const streamsConfig: StreamsConfig = {
+      applicationId: config.kafka.applicationId,
+      bootstrapServers: config.kafka.bootstrapServers,
+      processingGuarantee: config.kafka.processingGuarantee,
+      commitIntervalMs: config.kafka.commitInterval,
+      stateDir: this.options.stateDir,
+      deadLetterTopic: config.topics.dlq.name,
+      clientConfig: config.kafka.clientConfig,
+      metrics: this.registry,
+      logger: streamsLogger(logger, 'streams'),
+      ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
+    };
+    const router = this.router;
+    if (this.options.workers) {
+      this.streams = new WorkerStreams(streamsConfig, {
+        module: new URL(`./processor-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+        args: { config } satisfies ProcessorWorkerArgs,
+        threads: this.options.workers,
+        services: { [SEND_SERVICE]: (batch: OutboundMessage[]) => router.send(batch) },
+      });
+    } else {
+      const topology = buildNotifyTopology(config, { sender: router, schemas: appCodecs().catalog });
+      this.streams = new KafkaStreams(topology, streamsConfig, { threads: this.options.threads });
+    }
     await this.streams.start();
-    log.info({ threads: this.options.threads, applicationId: config.kafka.applicationId, stateDir: this.options.stateDir }, 'processor running');
+    log.info({ threads: this.options.threads, workers: this.options.workers ?? 0, applicationId: config.kafka.applicationId, stateDir: this.options.stateDir }, 'processor running');
   }
 
   /** Stops everything in order (see the file comment); safe to call more than once. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local single-node Apache Kafka broker (KRaft) on 127.0.0.1:9092 for development, tests and
-# the quick start. Usage: tools/kafka/kafka.sh fetch|up|down|status
+# the quick start. Usage: tools/kafka/kafka.sh fetch|up|up-empty|down|status|reset
 # Broker jars come from Maven Central (tools/kafka/pom.xml) into .kafka/lib; data and logs live
 # in .kafka/data and .kafka/logs. Every command is idempotent.
 set -euo pipefail
@@ -137,7 +137,16 @@ status() { if running && answers; then echo up; else echo down; exit 1; fi; }
 # Wipes broker data: topics, offsets and transactions start empty.
 reset() { down; rm -rf "$data" "$logs"; }
 
+# For test runs: tests create topics with unique names and leave them behind, and a broker that
+# kept every run's topics (~20,000 partitions after a few days of runs) exceeds the open-file
+# limit and takes its log directory offline. So a broker this starts begins empty; one that is
+# already running (ours or another checkout's) is used as it is.
+up_empty() {
+  if ! running && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then rm -rf "$data"; fi
+  up
+}
+
 case "${1:-}" in
-  fetch) fetch ;; up) up ;; down) down ;; status) status ;; reset) reset ;;
-  *) echo "usage: $0 fetch|up|down|status|reset" >&2; exit 2 ;;
+  fetch) fetch ;; up) up ;; up-empty) up_empty ;; down) down ;; status) status ;; reset) reset ;;
+  *) echo "usage: $0 fetch|up|up-empty|down|status|reset" >&2; exit 2 ;;
 esac

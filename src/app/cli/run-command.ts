@@ -11,6 +11,7 @@ import { loadAppConfig, threadsFrom } from './common.js';
 export interface RunOptions {
   readonly config: string;
   readonly threads?: number;
+  readonly workers?: number;
   readonly stateDir: string;
   readonly port?: number;
   readonly shutdownTimeout: number;
@@ -26,6 +27,7 @@ export async function runCommand(options: RunOptions): Promise<ExitCode> {
     config,
     logger,
     threads: threadsFrom(config, options.threads),
+    ...(options.workers ? { workers: options.workers } : {}),
     stateDir: options.stateDir,
     ...(options.port !== undefined ? { httpPort: options.port } : {}),
     ...(options.sentLog ? { sentLog: options.sentLog } : {}),

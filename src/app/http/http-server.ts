@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { appCodecs } from '../codecs.js';
 import { KafkaUnavailableError } from '../kafka/durable-producer.js';
 import { parseRequestBody } from '../intake/request-body.js';
@@ -24,6 +24,8 @@ export interface HttpServerOptions {
   readonly port: number;
   readonly host?: string;
   readonly registry: Registry;
+  /** Metrics kept elsewhere (stream-thread worker processes), merged into each scrape. */
+  readonly workerMetrics?: () => Promise<Registry | null>;
   readonly logger: Logger;
   /** Readiness: true when all assigned tasks are restored and running. */
   readonly isReady: () => boolean;
@@ -95,7 +97,8 @@ export class HttpServer {
       }
       if (req.method === 'GET' && url.pathname === '/metrics') {
         route = 'metrics';
-        const text = await this.options.registry.metrics();
+        const workers = await this.options.workerMetrics?.();
+        const text = await (workers ? Registry.merge([this.options.registry, workers]) : this.options.registry).metrics();
         this.requests.inc({ route, code: '200' });
         res.writeHead(200, { 'content-type': this.options.registry.contentType });
         res.end(text);

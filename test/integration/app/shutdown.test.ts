@@ -30,13 +30,16 @@ async function committedOffsets(group: string, topic: string, partitions: number
   }
 }
 
-describe('run: graceful shutdown and restart', () => {
+describe.each([
+  { mode: 'one stream thread in the process', extra: [] as string[] },
+  { mode: 'two worker processes (--workers 2)', extra: ['--workers', '2'] },
+])('run: graceful shutdown and restart, $mode', ({ extra }) => {
   it('SIGTERM mid-load exits 0 with offsets committed; the restart neither loses nor re-sends', async () => {
     const app = isolatedApp('shutdown');
     expect((await cliInProcess(['topics', 'create'], app.env)).code).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'notify-run-'));
     const sentLog = join(dir, 'sent.jsonl');
-    const args = ['run', '--state-dir', join(dir, 'state'), '--sent-log', sentLog, '--session-timeout', '6s', '--shutdown-timeout', '20s'];
+    const args = ['run', '--state-dir', join(dir, 'state'), '--sent-log', sentLog, '--session-timeout', '6s', '--shutdown-timeout', '20s', '--port', '0', ...extra];
     const items = generateTraffic({ count: 1200, seed: 11, users: 20_000, profile: 'settling', idPrefix: 'sd' });
     const ids = new Set(items.flatMap((i) => (i.kind === 'request' ? [i.request.messageId] : [])));
 
@@ -47,6 +50,11 @@ describe('run: graceful shutdown and restart', () => {
     // Let the processor get into the load (some sends done), then stop it.
     const sentLines = (): number => (existsSync(sentLog) ? readFileSync(sentLog, 'utf8').trim().split('\n').filter(Boolean).length : 0);
     await waitFor(() => sentLines() >= 50, 30_000, 'the first sends');
+    // /metrics shows the engine's counters, from the worker processes too.
+    const port = Number(/"port":(\d+),"msg":"RUNNING"/.exec(first.stdout())?.[1]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^streams_records_processed_total\{task="0_\d+"\} [1-9]/m);
+    expect(first.stdout()).toContain(`"workers":${extra.length > 0 ? 2 : 0}`);
     const stoppedAt = Date.now();
     first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
