@@ -291,6 +291,10 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
   await sleep(1_500); // let the last commit write its changelog records
   const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
   const store = await storeOps(await r.metrics());
+  const commits = await (await r.metrics()).getSingleMetric('streams_commit_seconds')?.get();
+  const commitSum = commits?.values.find((v) => (v as { metricName?: string }).metricName === 'streams_commit_seconds_sum')?.value ?? 0;
+  const commitCount = commits?.values.find((v) => (v as { metricName?: string }).metricName === 'streams_commit_seconds_count')?.value ?? 0;
+  console.log(`  commits: ${commitCount}, ${commitSum.toFixed(2)} s in total (${((commitSum / seconds) * 100).toFixed(0)}% of the run, all threads)`);
   await r.close();
   const t = config.topics;
   const app = config.kafka.applicationId;
