@@ -13,7 +13,7 @@ import type { KeyValueStore } from '../../streams/state/key-value-store.js';
 import type { DeliveryFeedback } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
 import { dedupeKeyOf, type IntakeEnvelope } from './intake-envelope.js';
-import { StoreSweeper } from './store-sweeper.js';
+import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 
 /** First sighting of a key: event time and `topic:partition:offset` of the record. */
 export interface SeenEntry {
@@ -21,15 +21,11 @@ export interface SeenEntry {
   readonly at: string;
 }
 
-export interface DedupeOptions {
+export interface DedupeOptions extends SweepSchedule {
   readonly storeName: string;
   readonly retentionMs: number;
   readonly feedbackChild: string;
   readonly nextChild: string;
-  /** Expiry of sightings older than the retention (by stream time), see {@link StoreSweeper}. */
-  readonly sweepIntervalMs: number;
-  readonly sweepMaxScan: number;
-  readonly sweepPassMs?: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -43,17 +39,11 @@ export class DedupeProcessor implements Processor<string, IntakeEnvelope, string
   init(context: ProcessorContext<string, Out>): void {
     this.context = context;
     this.store = context.getStateStore(this.options.storeName);
-    const sweeper = new StoreSweeper(this.store, {
-      maxScan: this.options.sweepMaxScan,
-      intervalMs: this.options.sweepIntervalMs,
-      passMs: this.options.sweepPassMs,
-      // Sightings are compared with event times, so they expire by stream time.
-      isExpired: (_key, seen) => {
-        const streamTime = context.currentStreamTimeMs();
-        return streamTime >= 0 && streamTime - seen.t >= this.options.retentionMs;
-      },
+    // Sightings are compared with event times, so they expire by stream time.
+    scheduleSweep(context, this.store, this.options, (_key, seen) => {
+      const streamTime = context.currentStreamTimeMs();
+      return streamTime >= 0 && streamTime - seen.t >= this.options.retentionMs;
     });
-    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
   }
 
   process(record: Record<string, IntakeEnvelope>): Promise<void> {

@@ -15,9 +15,9 @@ import type { DeliveryFeedback, LaneRecord, NotificationRequest, RevokeCommand }
 import { DelayQueue } from './delay-queue.js';
 import { isFinal, ledgerEntry, type LedgerEntry } from './delivery-ledger.js';
 import { feedbackFor } from './feedback.js';
-import { StoreSweeper } from './store-sweeper.js';
+import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 
-export interface DelayBufferOptions {
+export interface DelayBufferOptions extends SweepSchedule {
   readonly heldStore: string;
   readonly ledgerStore: string;
   /** Source node names whose records are RevokeCommands; all others carry LaneRecords. */
@@ -28,9 +28,6 @@ export interface DelayBufferOptions {
   readonly sinkChild: string;
   /** How long ledger entries (outcomes, early revokes) are kept; swept, see {@link StoreSweeper}. */
   readonly ledgerRetentionMs: number;
-  readonly sweepIntervalMs: number;
-  readonly sweepMaxScan: number;
-  readonly sweepPassMs?: number;
 }
 
 type In = LaneRecord | RevokeCommand;
@@ -54,13 +51,7 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
     this.ledger = context.getStateStore(this.options.ledgerStore);
     this.nextReleaseAt = context.currentSystemTimeMs() + this.options.punctuateIntervalMs;
     context.schedule(this.options.punctuateIntervalMs, 'WALL_CLOCK_TIME', (now) => this.release(now));
-    const sweeper = new StoreSweeper(this.ledger, {
-      maxScan: this.options.sweepMaxScan,
-      intervalMs: this.options.sweepIntervalMs,
-      passMs: this.options.sweepPassMs,
-      isExpired: (_key, entry, now) => now - entry.at >= this.options.ledgerRetentionMs,
-    });
-    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
+    scheduleSweep(context, this.ledger, this.options, (_key, entry, now) => now - entry.at >= this.options.ledgerRetentionMs);
   }
 
   async prefetch(records: readonly Record<string, In>[]): Promise<void> {

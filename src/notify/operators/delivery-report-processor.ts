@@ -17,7 +17,7 @@ import type { Processor, ProcessorContext } from '../../streams/processor/proces
 import { Record } from '../../streams/processor/record.js';
 import type { KeyValueStore } from '../../streams/state/key-value-store.js';
 import type { Category, Channel, DeliveryFeedback, DeliveryReport } from '../generated/schema-types.js';
-import { StoreSweeper } from './store-sweeper.js';
+import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 
 /** A SENT message, and whether a report was already turned into feedback. */
 export interface TrackedSend {
@@ -42,7 +42,7 @@ export interface PendingReport {
 
 export type TrackingEntry = TrackedSend | PendingReport;
 
-export interface DeliveryReportOptions {
+export interface DeliveryReportOptions extends SweepSchedule {
   readonly storeName: string;
   /** Topic names whose records are DeliveryReports; all others carry DeliveryFeedback. */
   readonly reportTopics: readonly string[];
@@ -51,9 +51,6 @@ export interface DeliveryReportOptions {
   /** How long a SENT message (or a parked report) is remembered. */
   readonly retentionMs: number;
   readonly feedbackChild: string;
-  readonly sweepIntervalMs: number;
-  readonly sweepMaxScan: number;
-  readonly sweepPassMs?: number;
 }
 
 type In = DeliveryFeedback | DeliveryReport;
@@ -72,13 +69,7 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
   init(context: ProcessorContext<string, DeliveryFeedback>): void {
     this.context = context;
     this.store = context.getStateStore(this.options.storeName);
-    const sweeper = new StoreSweeper(this.store, {
-      maxScan: this.options.sweepMaxScan,
-      intervalMs: this.options.sweepIntervalMs,
-      passMs: this.options.sweepPassMs,
-      isExpired: (_key, entry, now) => now - entry.at >= this.options.retentionMs,
-    });
-    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
+    scheduleSweep(context, this.store, this.options, (_key, entry, now) => now - entry.at >= this.options.retentionMs);
   }
 
   async prefetch(records: readonly Record<string, In>[]): Promise<void> {

@@ -15,7 +15,7 @@ import { bucketStart, countInWindow, ruleApplies, scopeKey, windowFirstBucket, t
 import type { DeliveryFeedback, NotificationRequest } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
 import type { IntakeEnvelope } from './intake-envelope.js';
-import { StoreSweeper } from './store-sweeper.js';
+import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 
 /** Live buckets of one scope: `[bucketStart, count]` pairs, oldest first. */
 export type ScopeBuckets = [number, number][];
@@ -23,15 +23,11 @@ export type ScopeBuckets = [number, number][];
 /** Every live scope of one user, by scope key (`rule NUL user [NUL scenario|businessUnit]`). */
 export type UserScopes = { [scopeKey: string]: ScopeBuckets };
 
-export interface FatigueOptions {
+export interface FatigueOptions extends SweepSchedule {
   readonly storeName: string;
   readonly rules: readonly CompiledFatigueRule[];
   readonly feedbackChild: string;
   readonly nextChild: string;
-  /** Expiry of users whose every scope fell out of its rule's window, see {@link StoreSweeper}. */
-  readonly sweepIntervalMs: number;
-  readonly sweepMaxScan: number;
-  readonly sweepPassMs?: number;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -53,13 +49,8 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
   init(context: ProcessorContext<string, Out>): void {
     this.context = context;
     this.store = context.getStateStore(this.options.storeName);
-    const sweeper = new StoreSweeper(this.store, {
-      maxScan: this.options.sweepMaxScan,
-      intervalMs: this.options.sweepIntervalMs,
-      passMs: this.options.sweepPassMs,
-      isExpired: (_user, scopes, now) => Object.keys(this.prune(scopes, now)).length === 0,
-    });
-    context.schedule(this.options.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
+    // A user expires once every scope fell out of its rule's window.
+    scheduleSweep(context, this.store, this.options, (_user, scopes, now) => Object.keys(this.prune(scopes, now)).length === 0);
   }
 
   process(record: Record<string, IntakeEnvelope>): void | Promise<void> {

@@ -11,6 +11,7 @@
  * the store never holds much more than one retention's worth of keys. A full pass costs one
  * sequential range read, the cheapest access RocksDB offers (≈ 150k keys/s, DESIGN §7).
  */
+import type { ProcessorContext } from '../../streams/processor/processor.js';
 import type { KeyValueStore } from '../../streams/state/key-value-store.js';
 
 /**
@@ -79,4 +80,23 @@ export class StoreSweeper<V> {
     this.cursor = wrapped || last === null ? null : `${last}\u0000`;
     return { scanned, deleted: expired.length, wrapped };
   }
+}
+
+/** How often and how much the operators' sweepers run (`housekeeping` in the configuration). */
+export interface SweepSchedule {
+  readonly sweepIntervalMs: number;
+  readonly sweepMaxScan: number;
+  /** See {@link StoreSweeperOptions.passMs}; without it every run scans `sweepMaxScan`. */
+  readonly sweepPassMs?: number;
+}
+
+/** Sweeps `store` on a wall-clock punctuator of `context`, as `schedule` says. */
+export function scheduleSweep<V>(
+  context: Pick<ProcessorContext<never, never>, 'schedule'>,
+  store: KeyValueStore<string, V>,
+  schedule: SweepSchedule,
+  isExpired: StoreSweeperOptions<V>['isExpired'],
+): void {
+  const sweeper = new StoreSweeper(store, { maxScan: schedule.sweepMaxScan, intervalMs: schedule.sweepIntervalMs, passMs: schedule.sweepPassMs, isExpired });
+  context.schedule(schedule.sweepIntervalMs, 'WALL_CLOCK_TIME', (now) => sweeper.sweep(now).then(() => undefined));
 }
