@@ -183,9 +183,14 @@ export class StreamThread {
     if (this.threadState === 'RUNNING' || this.threadState === 'STARTING') this.threadState = 'PENDING_SHUTDOWN';
     await this.loop;
     if (this.failure) return; // released when it failed
-    const committed = await this.commit();
-    await this.release(committed || !this.producer.isTransactional);
-    this.threadState = 'DEAD';
+    let clean = false;
+    try {
+      clean = (await this.commit()) || !this.producer.isTransactional;
+    } finally {
+      // Even when the last commit throws, the clients close and the member leaves the group.
+      await this.release(clean);
+      this.threadState = 'DEAD';
+    }
   }
 
   /** Closes the tasks (with checkpoints when `clean`) and the clients, which leaves the group. */
