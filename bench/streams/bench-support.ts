@@ -7,6 +7,7 @@ import KafkaJs from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AvroSchemaCatalog, AvroSerde } from '../../src/streams/index.js';
+import { STREAM_PRODUCER_DEFAULTS } from '../../src/streams/kafka/producer.js';
 
 export const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092';
 export const PARTITIONS = 4;
@@ -141,15 +142,7 @@ export function measurement(records: number, w: Window, p99Ms = NaN): Measuremen
   return { records, wallMs: w.wallMs, cpuS: w.cpuS, p99Ms };
 }
 
-const producerConfig = {
-  'bootstrap.servers': BOOTSTRAP,
-  partitioner: 'murmur2_random',
-  'linger.ms': 5,
-  'batch.num.messages': 10_000,
-  'queue.buffering.max.messages': 500_000,
-  'compression.type': 'lz4',
-  'enable.idempotence': true,
-};
+const producerConfig = { 'bootstrap.servers': BOOTSTRAP, ...STREAM_PRODUCER_DEFAULTS };
 
 /**
  * Produce-only: every record with `produce()`, no delivery report per message (dr_cb off), timed

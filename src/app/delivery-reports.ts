@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { DeliveryReport as ChannelReport } from '../channels/index.js';
-import type { DeliveryReport } from '../notify/index.js';
+import { toDeliveryReport, type DeliveryReport } from '../notify/index.js';
 import { AvroSerde, type AvroSchemaCatalog } from '../streams/index.js';
 import type { DurableProducer } from './kafka/durable-producer.js';
 
@@ -16,31 +16,18 @@ export interface DeliveryReportSink {
   accept(report: ChannelReport): void;
 }
 
-/** Maps a provider's report to the Avro contract. */
-export function toDeliveryReport(report: ChannelReport & { messageId: string; unregistered?: boolean }): DeliveryReport {
-  return {
-    messageId: report.messageId,
-    provider: report.provider,
-    providerMessageId: report.providerMessageId || null,
-    status: report.status,
-    reason: report.reason ?? null,
-    unregistered: report.unregistered ?? false,
-    reportedAt: report.at,
-  };
-}
-
 export function deliveryReportSink(topic: string, catalog: AvroSchemaCatalog, producer: DurableProducer, logger: Logger): DeliveryReportSink {
   const log = logger.child({ component: 'delivery-reports' });
   const serde = new AvroSerde<DeliveryReport>({ catalog, type: 'notify.v1.DeliveryReport' });
   return {
     accept: (report) => {
-      const messageId = report.messageId;
-      if (!messageId) {
+      const record = toDeliveryReport(report);
+      if (!record) {
         log.warn({ provider: report.provider, providerMessageId: report.providerMessageId }, 'delivery report the provider could not map to a messageId; dropped');
         return;
       }
-      const value = serde.serialize(topic, toDeliveryReport({ ...report, messageId }));
-      producer.send(topic, messageId, value).then(
+      const messageId = record.messageId;
+      producer.send(topic, messageId, serde.serialize(topic, record)).then(
         () => log.debug({ messageId, status: report.status }, 'delivery report produced'),
         (err: unknown) => log.error({ err, messageId, status: report.status }, 'delivery report could not be produced; it is lost'),
       );

@@ -7,6 +7,17 @@ import type { GroupConsumer, TopicPartitionOffset } from './consumer.js';
 const { Producer, CODES } = KafkaJs;
 type NativeProducer = InstanceType<typeof Producer>;
 
+/** The settings every stream thread's producer starts from (benchmarks measure raw produce with them too). */
+export const STREAM_PRODUCER_DEFAULTS = {
+  // Java clients' key hashing, so that our outputs land on the partitions producers chose.
+  partitioner: 'murmur2_random',
+  'linger.ms': 5,
+  'batch.num.messages': 10_000,
+  'queue.buffering.max.messages': 500_000,
+  'compression.type': 'lz4',
+  'enable.idempotence': true,
+} as const;
+
 /**
  * The producer of a stream thread. No per-record delivery reports (they cost 4× the throughput):
  * `delivery.report.only.error` surfaces failures, which fail the next `flush`; under

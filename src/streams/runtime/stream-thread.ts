@@ -3,7 +3,7 @@ import type { ResolvedStreamsConfig } from '../config.js';
 import { StreamsError } from '../errors.js';
 import type { KafkaAdmin } from '../kafka/admin.js';
 import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
-import { StreamProducer } from '../kafka/producer.js';
+import { STREAM_PRODUCER_DEFAULTS, StreamProducer } from '../kafka/producer.js';
 import { isGroupRebalanceError } from '../kafka/promisify.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { ChangelogReader } from './changelog-reader.js';
@@ -122,13 +122,7 @@ export class StreamThread {
       'bootstrap.servers': config.bootstrapServers,
       'client.id': `${config.applicationId}-${this.name}`,
       ...config.clientConfig,
-      // Java clients' key hashing, so that our outputs land on the partitions producers chose.
-      partitioner: 'murmur2_random',
-      'linger.ms': 5,
-      'batch.num.messages': 10_000,
-      'queue.buffering.max.messages': 500_000,
-      'compression.type': 'lz4',
-      'enable.idempotence': true,
+      ...STREAM_PRODUCER_DEFAULTS,
       ...(config.processingGuarantee === 'exactly_once_v2'
         ? { 'transactional.id': `${config.applicationId}-${this.name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
         : {}),

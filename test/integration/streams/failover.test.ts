@@ -16,25 +16,45 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/**
- * Two members count records per key; one is killed with SIGKILL mid-stream. The survivor takes
- * over its tasks, restores their stores from the changelogs and finishes the count.
- */
-async function runFailover(guarantee: 'at_least_once' | 'exactly_once_v2') {
-  const input = uniqueName('count-in');
-  const output = uniqueName('count-out');
-  const app = uniqueName(`count-${guarantee === 'exactly_once_v2' ? 'eos' : 'alos'}`);
+type Guarantee = 'at_least_once' | 'exactly_once_v2';
+
+/** Fresh input and output topics of the counting app, and a way to start members of one group. */
+async function countingApp(prefix: string, guarantee: Guarantee, partitions: number) {
+  const input = uniqueName(`${prefix}-in`);
+  const output = uniqueName(`${prefix}-out`);
+  const app = uniqueName(`${prefix}-${guarantee === 'exactly_once_v2' ? 'eos' : 'alos'}`);
   await createTopics([
-    { name: input, partitions: 4 },
-    { name: output, partitions: 4 },
+    { name: input, partitions },
+    { name: output, partitions },
   ]);
-  const start = (name: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `count-${name}-`));
+  const start = (name: string): Child => {
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-${name}-`));
     dirs.push(dir);
     const c = spawnTs(APP, [app, input, output, guarantee, dir]);
     children.push(c);
     return c;
   };
+  return { input, output, start };
+}
+
+/** Reads the output until each key's final count (the largest written for it) reaches the expected one. */
+async function readCounts(output: string, expected: ReadonlyMap<string, number>) {
+  const finals = new Map<string, number>();
+  let read = 0;
+  const collected = await readTopic(output, (records) => {
+    for (const r of records.slice(read)) finals.set(r.key!, Math.max(finals.get(r.key!) ?? 0, Number(r.value!.toString())));
+    read = records.length;
+    return [...expected].every(([k, n]) => (finals.get(k) ?? 0) >= n);
+  }, 90_000);
+  return { finals, collected };
+}
+
+/**
+ * Two members count records per key; one is killed with SIGKILL mid-stream. The survivor takes
+ * over its tasks, restores their stores from the changelogs and finishes the count.
+ */
+async function runFailover(guarantee: Guarantee) {
+  const { input, output, start } = await countingApp('count', guarantee, 4);
   const a = start('a');
   const b = start('b');
   await Promise.all([a.waitFor('RUNNING'), b.waitFor('RUNNING')]);
@@ -59,20 +79,7 @@ async function runFailover(guarantee: 'at_least_once' | 'exactly_once_v2') {
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  // The final count of each key is the largest count written for it.
-  const finals = new Map<string, number>();
-  const done = (records: { key: string | null; value: Buffer | null }[]) => {
-    for (const r of records.splice(0)) {
-      const n = Number(r.value!.toString());
-      if (n > (finals.get(r.key!) ?? 0)) finals.set(r.key!, n);
-    }
-    return [...expected].every(([k, n]) => (finals.get(k) ?? 0) >= n);
-  };
-  const all: { key: string | null; value: Buffer | null }[] = [];
-  const collected = await readTopic(output, (records) => {
-    all.push(...records.slice(all.length));
-    return done([...records]);
-  }, 90_000);
+  const { finals, collected } = await readCounts(output, expected);
   b.process.kill('SIGTERM');
   await b.exited;
   return { expected, finals, collected, survivorLog: b.stderr() };
@@ -83,20 +90,11 @@ async function runFailover(guarantee: 'at_least_once' | 'exactly_once_v2') {
  * group while the first member processes and commits: a commit that meets a rebalance must not
  * fail a member (nor, under exactly-once, let an aborted transaction's state survive).
  */
-async function runScaleOut(guarantee: 'at_least_once' | 'exactly_once_v2') {
-  const input = uniqueName('scale-in');
-  const output = uniqueName('scale-out');
-  const app = uniqueName(`scale-${guarantee === 'exactly_once_v2' ? 'eos' : 'alos'}`);
-  await createTopics([
-    { name: input, partitions: 6 },
-    { name: output, partitions: 6 },
-  ]);
+async function runScaleOut(guarantee: Guarantee) {
+  const app = await countingApp('scale', guarantee, 6);
   const members: Child[] = [];
   const start = async (name: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `scale-${name}-`));
-    dirs.push(dir);
-    const c = spawnTs(APP, [app, input, output, guarantee, dir]);
-    children.push(c);
+    const c = app.start(name);
     members.push(c);
     await c.waitFor('RUNNING');
   };
@@ -109,25 +107,16 @@ async function runScaleOut(guarantee: 'at_least_once' | 'exactly_once_v2') {
       expected.set(key, (expected.get(key) ?? 0) + 1);
       records.push({ key, value: String(i) });
     }
-    await produce(input, records);
+    await produce(app.input, records);
     if (batch === 4) await start('b');
     if (batch === 10) await start('c');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const finals = new Map<string, number>();
-  const all: { key: string | null; value: Buffer | null }[] = [];
-  await readTopic(output, (records) => {
-    all.push(...records.slice(all.length));
-    for (const r of records) {
-      const n = Number(r.value!.toString());
-      if (n > (finals.get(r.key!) ?? 0)) finals.set(r.key!, n);
-    }
-    return [...expected].every(([k, n]) => (finals.get(k) ?? 0) >= n);
-  }, 90_000);
+  const { finals, collected } = await readCounts(app.output, expected);
   const logs = members.map((m) => m.stderr());
   for (const m of members) m.process.kill('SIGTERM');
   await Promise.all(members.map((m) => m.exited));
-  return { expected, finals, collected: all, logs };
+  return { expected, finals, collected, logs };
 }
 
 describe('failover of a stateful topology on the real broker', () => {
