@@ -41,7 +41,16 @@ export async function produce(topic: string, records: readonly TestRecord[]): Pr
   for (const r of records) {
     const value = r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     const headers = r.headers ? Object.entries(r.headers).map(([k, v]) => ({ [k]: v })) : undefined;
-    producer.produce(topic, r.partition ?? null, value, r.key ?? undefined, r.timestamp ?? Date.now(), undefined, headers);
+    for (;;) {
+      try {
+        producer.produce(topic, r.partition ?? null, value, r.key ?? undefined, r.timestamp ?? Date.now(), undefined, headers);
+        break;
+      } catch (err) {
+        // A large batch can outrun the client's send queue on a slow machine: let it drain.
+        if ((err as { code?: number }).code !== KafkaJs.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    }
   }
   await new Promise<void>((res, rej) => producer.flush(30_000, (err) => (err ? rej(err) : res())));
   await new Promise<void>((res) => producer.disconnect(() => res()));
