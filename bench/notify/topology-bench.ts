@@ -18,7 +18,7 @@
  * Each run uses fresh topics and a fresh application id. One process, one stream thread.
  */
 import KafkaJs from '@confluentinc/kafka-javascript';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -209,6 +209,22 @@ async function storeOps(registry: Registry): Promise<Map<string, number>> {
   return out;
 }
 
+/**
+ * CPU seconds used so far by this process's main thread (Linux: /proc, clock ticks of 10 ms) and
+ * by the whole process (every thread: JS, librdkafka, RocksDB, libuv).
+ */
+function cpuNow(): { thread: number; process: number } {
+  const usage = process.cpuUsage();
+  let thread = Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    thread = (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    // Not Linux: only the process total.
+  }
+  return { thread, process: (usage.user + usage.system) / 1e6 };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number): number => {
@@ -280,14 +296,21 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
   const r = await startSettled(config);
   await produceAll(config.topics.requests.name, requests);
   let first = 0;
+  let cpuAtFirst = { thread: 0, process: 0 };
   for (;;) {
     const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
-    if (first === 0 && intake > 0) first = performance.now();
+    if (first === 0 && intake > 0) {
+      first = performance.now();
+      cpuAtFirst = cpuNow();
+    }
     if (dispatch >= REQUESTS && feedback >= REQUESTS) break;
     if (process.env['BENCH_DEBUG']) console.log('processed', intake, dispatch, feedback, 'sent', r.sender.count);
     await sleep(process.env['BENCH_DEBUG'] ? 1000 : 20);
   }
   const seconds = (performance.now() - first) / 1000;
+  const cpuAtEnd = cpuNow();
+  const perRequest = (a: number, b: number): string => (((b - a) / REQUESTS) * 1e6).toFixed(0);
+  console.log(`  CPU per request: main thread ${perRequest(cpuAtFirst.thread, cpuAtEnd.thread)} µs, whole process ${perRequest(cpuAtFirst.process, cpuAtEnd.process)} µs`);
   await sleep(1_500); // let the last commit write its changelog records
   const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
   const store = await storeOps(await r.metrics());

@@ -16,7 +16,7 @@
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import { Record } from '../../streams/processor/record.js';
-import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import { roundMicro } from '../domain/billing-prices.js';
 import type { BillingWindow, Channel, DeliveryFeedback } from '../generated/schema-types.js';
 
@@ -84,7 +84,7 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
     const windowStart = f.eventTime - (f.eventTime % this.options.windowMs);
     const key = windowKey(windowStart, f.businessUnit, f.channel, provider);
     const channel = f.channel;
-    return this.store.get(key).then((current) => {
+    return readThen(this.store, key, (current) => {
       const base: BillingAggregate = current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
       this.store.put(key, {
         ...base,

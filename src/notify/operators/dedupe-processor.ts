@@ -9,7 +9,7 @@
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
-import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import type { DeliveryFeedback } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
 import { dedupeKeyOf, type IntakeEnvelope } from './intake-envelope.js';
@@ -46,9 +46,9 @@ export class DedupeProcessor implements Processor<string, IntakeEnvelope, string
     });
   }
 
-  process(record: Record<string, IntakeEnvelope>): Promise<void> {
+  process(record: Record<string, IntakeEnvelope>): void | Promise<void> {
     const key = dedupeKeyOf(record.value.request);
-    return this.store.get(key).then((seen) => {
+    return readThen(this.store, key, (seen) => {
       const meta = this.context.recordMetadata();
       const at = meta ? `${meta.topic}:${meta.partition}:${meta.offset}` : '';
       const live = seen !== undefined && record.timestamp - seen.t < this.options.retentionMs;

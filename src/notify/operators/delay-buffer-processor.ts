@@ -10,7 +10,7 @@
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import { Record } from '../../streams/processor/record.js';
-import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import type { DeliveryFeedback, LaneRecord, NotificationRequest, RevokeCommand } from '../generated/schema-types.js';
 import { DelayQueue } from './delay-queue.js';
 import { isFinal, ledgerEntry, type LedgerEntry } from './delivery-ledger.js';
@@ -72,22 +72,23 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
     return this.admit(record as Record<string, LaneRecord>);
   }
 
-  private async admit(record: Record<string, LaneRecord>): Promise<void> {
+  private admit(record: Record<string, LaneRecord>): Promise<void> | void {
     const lane = record.value;
     const request = lane.request;
-    const now = this.context.currentSystemTimeMs();
-    const entry = await this.ledger.get(request.messageId);
-    if (isFinal(entry)) return; // a replayed lane record: its outcome is already reported
-    if (entry?.state === 'REVOKE_PENDING') {
-      this.finish(request, 'REVOKED', now, entry.reason ?? 'revoked');
-      return;
-    }
-    if (request.expireAt != null && request.expireAt <= now) {
-      this.finish(request, 'EXPIRED', now, 'expired-while-queued');
-      return;
-    }
-    if (lane.dueAt > now) this.queue.hold(lane);
-    else this.context.forward(record, this.options.sinkChild);
+    return readThen(this.ledger, request.messageId, (entry) => {
+      if (isFinal(entry)) return; // a replayed lane record: its outcome is already reported
+      const now = this.context.currentSystemTimeMs();
+      if (entry?.state === 'REVOKE_PENDING') {
+        this.finish(request, 'REVOKED', now, entry.reason ?? 'revoked');
+        return;
+      }
+      if (request.expireAt != null && request.expireAt <= now) {
+        this.finish(request, 'EXPIRED', now, 'expired-while-queued');
+        return;
+      }
+      if (lane.dueAt > now) this.queue.hold(lane);
+      else this.context.forward(record, this.options.sinkChild);
+    });
   }
 
   private async revoke(record: Record<string, RevokeCommand>): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
-import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import { bucketStart, countInWindow, ruleApplies, scopeKey, windowFirstBucket, type CompiledFatigueRule } from '../domain/fatigue-rules.js';
 import type { DeliveryFeedback, NotificationRequest } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
@@ -61,7 +61,7 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
       return;
     }
     const user = request.recipient.userId;
-    return this.store.get(user).then((stored) => {
+    return readThen(this.store, user, (stored) => {
       const now = this.context.currentSystemTimeMs();
       const scopes = stored ?? {};
       const keys = rules.map((r) => scopeKey(r, request));

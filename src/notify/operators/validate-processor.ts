@@ -8,7 +8,7 @@
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
-import type { KeyValueStore } from '../../streams/state/key-value-store.js';
+import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import { validateAddress } from '../domain/address-validator.js';
 import type { BlockedWords } from '../domain/blocked-words.js';
 import type { QuietHours } from '../domain/quiet-hours.js';
@@ -69,7 +69,7 @@ export class ValidateProcessor implements Processor<string, NotificationRequest,
       this.reject(record, problem.status, problem.reason, now);
       return;
     }
-    return this.subscriptions.get(request.recipient.userId).then((state) => {
+    return readThen(this.subscriptions, request.recipient.userId, (state) => {
       if (isOptedOut(state, request.channel, request.category)) {
         this.reject(record, 'UNSUBSCRIBED', `opted-out:${request.channel}:${request.category}`, now);
         return;

@@ -7,7 +7,8 @@
  * the layers themselves live in `internals/` and are not part of the API.
  */
 export type { StateStore, StateStoreContext, ChangelogSink, ChangelogRecord } from './state-store.js';
-export type { KeyValue, KeyValueStore, KeyValueBytesStore } from './key-value-store.js';
+export type { KeyValue, KeyValueStore, KeyValueBytesStore, NotCached } from './key-value-store.js';
+export { NOT_CACHED, readThen } from './key-value-store.js';
 export type {
   WindowStore,
   WindowedValue,

@@ -1,5 +1,9 @@
 import type { StateStore } from './state-store.js';
 
+/** What {@link KeyValueStore.getIfCached} answers when only a disk read can tell. */
+export const NOT_CACHED: unique symbol = Symbol('not cached');
+export type NotCached = typeof NOT_CACHED;
+
 /** One entry of a key-value store, as ranges and `putAll` carry it. */
 export interface KeyValue<K, V> {
   readonly key: K;
@@ -16,6 +20,13 @@ export interface KeyValue<K, V> {
  */
 export interface KeyValueStore<K, V> extends StateStore {
   get(key: K): Promise<V | undefined>;
+  /**
+   * `get` without waiting, when the store can answer without a disk read (write cache, read
+   * cache, key filter, in-memory store): the value or undefined, else {@link NOT_CACHED}. After a
+   * processor's `prefetch` warmed the keys of a batch, its reads answer here, so `process` can
+   * stay synchronous — no promise per record. {@link readThen} is the usual way to call it.
+   */
+  getIfCached(key: K): V | undefined | NotCached;
   /** One batched read; results in the order of `keys`. */
   getMany(keys: readonly K[]): Promise<(V | undefined)[]>;
   put(key: K, value: V): void;
@@ -41,10 +52,23 @@ export interface KeyValueStore<K, V> extends StateStore {
  */
 export interface KeyValueBytesStore extends StateStore {
   get(key: Buffer): Promise<Buffer | undefined>;
+  /** The answer of `get` when known without a disk read (see {@link KeyValueStore.getIfCached}); layers that cannot tell leave it out. */
+  getIfCached?(key: Buffer): Buffer | undefined | NotCached;
   getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]>;
   /** Writes a batch atomically; a null value deletes. */
   write(entries: readonly (readonly [Buffer, Buffer | null])[]): Promise<void>;
   /** `from <= key < to`; null bounds are open. */
   range(from: Buffer | null, to: Buffer | null): AsyncIterable<readonly [Buffer, Buffer]>;
   approximateNumEntries(): number;
+}
+
+/**
+ * Calls `use` with the value of `key`: at once when the store has it cached (see
+ * {@link KeyValueStore.getIfCached}), else after the read. The result is `use`'s, or a promise of
+ * it; a processor returns it from `process`.
+ */
+export function readThen<K, V, R>(store: KeyValueStore<K, V>, key: K, use: (value: V | undefined) => R): R | Promise<R> {
+  const cached = store.getIfCached(key);
+  if (cached !== NOT_CACHED) return use(cached);
+  return store.get(key).then(use);
 }

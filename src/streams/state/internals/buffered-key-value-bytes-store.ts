@@ -1,4 +1,4 @@
-import type { KeyValueBytesStore } from '../key-value-store.js';
+import type { KeyValueBytesStore, NotCached } from '../key-value-store.js';
 
 /**
  * A bytes store that takes writes synchronously and makes them durable on `flush` — what the
@@ -6,6 +6,7 @@ import type { KeyValueBytesStore } from '../key-value-store.js';
  * Every read sees every write made before it, flushed or not.
  */
 export interface BufferedKeyValueBytesStore extends KeyValueBytesStore {
+  getIfCached(key: Buffer): Buffer | undefined | NotCached;
   put(key: Buffer, value: Buffer): void;
   delete(key: Buffer): void;
   /** Stores `value` only if absent; resolves to the value that was there. */

@@ -1,5 +1,5 @@
 import { WrappedStore } from './wrapped-store.js';
-import type { KeyValueBytesStore } from '../key-value-store.js';
+import { NOT_CACHED, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { BufferedKeyValueBytesStore } from './buffered-key-value-bytes-store.js';
 import { keyString } from './bytes.js';
@@ -83,6 +83,13 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const value = await this.inner.get(key);
     this.remember(k, value, epoch);
     return value;
+  }
+
+  getIfCached(key: Buffer): Buffer | undefined | NotCached {
+    this.lifecycle.assertOpen('get');
+    const local = this.lookupLocal(keyString(key));
+    if (local !== undefined) return local ?? undefined;
+    return this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
   }
 
   async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {

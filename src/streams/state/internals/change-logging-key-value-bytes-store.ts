@@ -1,5 +1,5 @@
 import { WrappedStore } from './wrapped-store.js';
-import type { KeyValueBytesStore } from '../key-value-store.js';
+import { NOT_CACHED, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogSink, StateStoreContext } from '../state-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
 
@@ -33,6 +33,10 @@ export class ChangeLoggingKeyValueBytesStore extends WrappedStore<KeyValueBytesS
 
   get(key: Buffer): Promise<Buffer | undefined> {
     return this.inner.get(key);
+  }
+
+  getIfCached(key: Buffer): Buffer | undefined | NotCached {
+    return this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
   }
 
   getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {

@@ -33,6 +33,12 @@ export class InMemoryKeyValueBytesStore implements KeyValueBytesStore {
     return this.tree.get(keyString(key));
   }
 
+  /** Memory answers every read at once. */
+  getIfCached(key: Buffer): Buffer | undefined {
+    this.lifecycle.assertOpen('get');
+    return this.tree.get(keyString(key));
+  }
+
   async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
     this.lifecycle.assertOpen('getMany');
     return keys.map((key) => this.tree.get(keyString(key)));

@@ -1,7 +1,7 @@
 import { StoreError } from '../../errors.js';
 import { WrappedStore } from './wrapped-store.js';
 import type { Serde } from '../../serde/serde.js';
-import type { KeyValue, KeyValueStore } from '../key-value-store.js';
+import { NOT_CACHED, type KeyValue, type KeyValueStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { BufferedKeyValueBytesStore } from './buffered-key-value-bytes-store.js';
 import { prefixUpperBound } from './bytes.js';
@@ -43,6 +43,15 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     } finally {
       stop();
     }
+  }
+
+  /** Counted as a `get`; not timed (it never waits). */
+  getIfCached(key: K): V | undefined | NotCached {
+    this.lifecycle.assertOpen('get');
+    const value = this.inner.getIfCached(this.keyBytes(key));
+    if (value === NOT_CACHED) return NOT_CACHED;
+    this.metrics.count('get');
+    return value === undefined ? undefined : this.decodeValue(value);
   }
 
   async getMany(keys: readonly K[]): Promise<(V | undefined)[]> {

@@ -4,7 +4,7 @@ import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyFilterOptions, KeyValueBytesStoreSupplier, KeyValueStore } from '../../../../src/streams/state/index.js';
-import { Stores } from '../../../../src/streams/state/index.js';
+import { NOT_CACHED, Stores } from '../../../../src/streams/state/index.js';
 import { Counters, TempDirs, TestStoreContext, collect, counting, utf8 } from './store-test-support.js';
 
 const FILTER: KeyFilterOptions = { expectedKeys: 5_000, falsePositiveRate: 0.01 };
@@ -66,6 +66,16 @@ describe.each([
     counters.getKeys = 0;
     for (const key of keys('seen', 1000)) expect(await store.get(key)).toBe('x');
     expect(counters.getKeys).toBe(1000);
+  });
+
+  it('answers never-written keys synchronously: a processor needs no read and no promise for them', async () => {
+    const store = await build(supplier(), new Counters(), new TestStoreContext(await dirs.make(), 'c'));
+    for (const key of keys('seen', 1000)) store.put(key, 'x');
+    await store.flush();
+    const answers = keys('new', 1000).map((key) => store.getIfCached(key));
+    // Only false positives need a read: about 1% of 1,000.
+    expect(answers.filter((a) => a === NOT_CACHED).length).toBeLessThan(30);
+    expect(answers.filter((a) => a === undefined).length).toBeGreaterThan(970);
   });
 
   it('has no false negatives after a restore, and a deleted key reads as absent', async () => {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IllegalStateError } from '../../../../src/streams/errors.js';
 import type { KeyValueBytesStoreSupplier, KeyValueStore } from '../../../../src/streams/state/index.js';
-import { Stores } from '../../../../src/streams/state/index.js';
+import { NOT_CACHED, Stores, readThen } from '../../../../src/streams/state/index.js';
 import { Counters, TempDirs, TestStoreContext, collect, counting, jsonOf, utf8 } from './store-test-support.js';
 
 interface Variant {
@@ -60,6 +60,28 @@ describe.each(VARIANTS)('KeyValueStore contract ($label)', (variant) => {
     expect(await store.get('a')).toBeUndefined();
     await store.flush();
     expect(await store.get('a')).toBeUndefined();
+  });
+
+  it('getIfCached answers from the caches without a read, and NOT_CACHED only where a disk read is needed', async () => {
+    store.put('a', { n: 1 });
+    expect(store.getIfCached('a')).toEqual({ n: 1 }); // the write buffer, flushed or not
+    store.delete('b');
+    expect(store.getIfCached('b')).toBeUndefined();
+    expect(store.getIfCached('never')).toBe(NOT_CACHED);
+    await store.flush();
+    counters.getKeys = 0;
+    // Flushed: the read cache has it; without one, only the bytes store can tell.
+    expect(store.getIfCached('a')).toEqual(variant.caching ? { n: 1 } : NOT_CACHED);
+    expect(await store.get('never')).toBeUndefined();
+    expect(store.getIfCached('never')).toBe(variant.caching ? undefined : NOT_CACHED);
+    expect(counters.getKeys).toBe(1);
+
+    // readThen: synchronous on a hit, a promise of the same answer on a miss.
+    const seen: (Doc | undefined)[] = [];
+    const result = readThen(store, 'a', (v) => seen.push(v));
+    if (variant.caching) expect(result).toBe(1);
+    else expect(await result).toBe(1);
+    expect(seen).toEqual([{ n: 1 }]);
   });
 
   it('getMany answers in the order asked, mixing buffered, flushed and absent keys', async () => {
