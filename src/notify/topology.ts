@@ -71,7 +71,7 @@ export interface NotifyTopologyDeps {
   readonly valueSerde?: <T>(type: string) => Serde<T>;
   /** `in-memory` stores (rebuilt from changelogs on start) instead of RocksDB; tests use it. */
   readonly storeKind?: 'persistent' | 'in-memory';
-  /** Sizing of the key filters in front of the dedupe and ledger stores. Default 10M keys. */
+  /** Sizing of the key filters in front of the subscription, dedupe, ledger and delivery-tracking stores. Default 10M keys. */
   readonly expectedKeysPerTask?: number;
 }
 
@@ -130,7 +130,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
   }
   topology.addSink({ name: N.intakeFeedbackSink, topic: t.feedback.name, keySerde: stringSerde, valueSerde: feedbackSerde }, N.validate, N.dedupe, N.fatigue, N.router);
   topology
-    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.subscriptions), stringSerde, jsonSerde<SubscriptionState>()), N.subscriptionTable, N.validate)
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.subscriptions), stringSerde, jsonSerde<SubscriptionState>()).withKeyFilter(keyFilter), N.subscriptionTable, N.validate)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.dedupe), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.dedupe, N.validate)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.fatigue), stringSerde, jsonSerde()), N.fatigue, N.validate);
 

@@ -79,6 +79,8 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const k = keyString(key);
     const local = this.lookupLocal(k);
     if (local !== undefined) return local ?? undefined;
+    const known = this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
+    if (known !== NOT_CACHED) return known;
     const epoch = this.buffer.epoch;
     const value = await this.inner.get(key);
     this.remember(k, value, epoch);
@@ -97,14 +99,22 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const result = new Array<Buffer | undefined>(keys.length).fill(undefined);
     const missKeys: Buffer[] = [];
     const missIndexes: number[] = [];
+    const innerKnows = this.inner.getIfCached?.bind(this.inner);
     keys.forEach((key, i) => {
       const local = this.lookupLocal(keyString(key));
-      if (local === undefined) {
-        missKeys.push(key);
-        missIndexes.push(i);
-      } else {
+      if (local !== undefined) {
         result[i] = local ?? undefined;
+        return;
       }
+      // What a layer below answers without I/O (a key filter's "never written") needs no read
+      // and no room in the read cache: it answers as cheaply next time.
+      const known = innerKnows ? innerKnows(key) : NOT_CACHED;
+      if (known !== NOT_CACHED) {
+        result[i] = known;
+        return;
+      }
+      missKeys.push(key);
+      missIndexes.push(i);
     });
     if (missKeys.length === 0) return result;
     const epoch = this.buffer.epoch;
