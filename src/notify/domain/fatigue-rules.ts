@@ -70,11 +70,11 @@ export function scopeKey(rule: CompiledFatigueRule, request: NotificationRequest
 }
 
 
-/** Messages in the window ending at `t`. */
-export function countInWindow(rule: CompiledFatigueRule, buckets: readonly { readonly start: number; readonly count: number }[], t: number): number {
+/** Messages in the window ending at `t`; buckets are `[bucketStart, count]` pairs. */
+export function countInWindow(rule: CompiledFatigueRule, buckets: readonly (readonly [number, number])[], t: number): number {
   const first = windowFirstBucket(rule, t);
   const last = bucketStart(t, rule.bucketMs);
   let sum = 0;
-  for (const b of buckets) if (b.start >= first && b.start <= last) sum += b.count;
+  for (const [start, count] of buckets) if (start >= first && start <= last) sum += count;
   return sum;
 }

@@ -12,7 +12,7 @@ import type { Processor, ProcessorContext } from '../../streams/processor/proces
 import type { Record } from '../../streams/processor/record.js';
 import { readThen, type KeyValueStore } from '../../streams/state/key-value-store.js';
 import { bucketStart, countInWindow, ruleApplies, scopeKey, windowFirstBucket, type CompiledFatigueRule } from '../domain/fatigue-rules.js';
-import type { DeliveryFeedback, NotificationRequest } from '../generated/schema-types.js';
+import { CATEGORY_SYMBOLS, type Category, type DeliveryFeedback, type NotificationRequest } from '../generated/schema-types.js';
 import { feedbackFor } from './feedback.js';
 import type { IntakeEnvelope } from './intake-envelope.js';
 import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
@@ -41,9 +41,19 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
   private context!: ProcessorContext<string, Out>;
   private store!: KeyValueStore<string, UserScopes>;
   private readonly rulesByName: ReadonlyMap<string, CompiledFatigueRule>;
+  /** The rules that count each category (none: the category is not limited). */
+  private readonly rulesByCategory = new Map<Category, CompiledFatigueRule[]>();
 
   constructor(private readonly options: FatigueOptions) {
     this.rulesByName = new Map(options.rules.map((r) => [r.name, r]));
+    for (const rule of options.rules) {
+      for (const category of CATEGORY_SYMBOLS) {
+        if (!ruleApplies(rule, category)) continue;
+        const list = this.rulesByCategory.get(category);
+        if (list) list.push(rule);
+        else this.rulesByCategory.set(category, [rule]);
+      }
+    }
   }
 
   init(context: ProcessorContext<string, Out>): void {
@@ -54,50 +64,54 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
   }
 
   process(record: Record<string, IntakeEnvelope>): void | Promise<void> {
-    const { request, plannedAt } = record.value;
-    const rules = this.options.rules.filter((r) => ruleApplies(r, request.category));
-    if (rules.length === 0) {
+    const rules = this.rulesByCategory.get(record.value.request.category);
+    if (rules === undefined) {
       this.context.forward(record, this.options.nextChild);
       return;
     }
-    const user = request.recipient.userId;
-    return readThen(this.store, user, (stored) => {
-      const now = this.context.currentSystemTimeMs();
-      const scopes = stored ?? {};
-      const keys = rules.map((r) => scopeKey(r, request));
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i]!;
-        const buckets = (scopes[keys[i]!] ?? []).map(([start, count]) => ({ start, count }));
-        if (countInWindow(rule, buckets, plannedAt) >= rule.cap) {
-          const feedback = feedbackFor(request, 'SUPPRESSED', record.timestamp, now, { reason: `fatigue:${rule.name}` });
-          this.context.forward(record.withKey(request.messageId).withValue(feedback), this.options.feedbackChild);
-          return;
-        }
+    return readThen(this.store, record.value.request.recipient.userId, (stored) => this.count(record, rules, stored));
+  }
+
+  /** Suppresses the request if a rule's cap is reached, else counts it in every rule's scope. */
+  private count(record: Record<string, IntakeEnvelope>, rules: readonly CompiledFatigueRule[], stored: UserScopes | undefined): void {
+    const { request, plannedAt } = record.value;
+    const now = this.context.currentSystemTimeMs();
+    const keys = new Array<string>(rules.length);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const key = scopeKey(rule, request);
+      keys[i] = key;
+      const buckets = stored?.[key];
+      if (buckets !== undefined && countInWindow(rule, buckets, plannedAt) >= rule.cap) {
+        const feedback = feedbackFor(request, 'SUPPRESSED', record.timestamp, now, { reason: `fatigue:${rule.name}` });
+        this.context.forward(record.withKey(request.messageId).withValue(feedback), this.options.feedbackChild);
+        return;
       }
-      const next = this.prune(scopes, Math.min(now, plannedAt));
-      for (let i = 0; i < rules.length; i++) next[keys[i]!] = increment(rules[i]!, next[keys[i]!] ?? [], plannedAt);
-      this.store.put(user, next);
-      this.context.forward(record, this.options.nextChild);
-    });
+    }
+    const next = stored === undefined ? {} : this.prune(stored, Math.min(now, plannedAt));
+    for (let i = 0; i < rules.length; i++) next[keys[i]!] = increment(rules[i]!, next[keys[i]!], plannedAt);
+    this.store.put(request.recipient.userId, next);
+    this.context.forward(record, this.options.nextChild);
   }
 
   /** The scopes that still count for a request planned at or after `t` (copies; drops empty ones and removed rules). */
   private prune(scopes: UserScopes, t: number): UserScopes {
     const out: UserScopes = {};
-    for (const [key, buckets] of Object.entries(scopes)) {
+    for (const key in scopes) {
       const rule = this.rulesByName.get(key.slice(0, key.indexOf('\u0000')));
       if (rule === undefined) continue;
       const oldest = windowFirstBucket(rule, t);
-      const live = buckets.filter(([start]) => start >= oldest);
+      const live = scopes[key]!.filter(([start]) => start >= oldest);
       if (live.length > 0) out[key] = live;
     }
     return out;
   }
 }
 
-/** Adds one to the bucket of `plannedAt`. */
-function increment(rule: CompiledFatigueRule, buckets: ScopeBuckets, plannedAt: number): ScopeBuckets {
+/** Adds one to the bucket of `plannedAt` (a copy; `buckets` may be absent). */
+function increment(rule: CompiledFatigueRule, buckets: ScopeBuckets | undefined, plannedAt: number): ScopeBuckets {
   const start = bucketStart(plannedAt, rule.bucketMs);
+  if (buckets === undefined) return [[start, 1]];
   const next: ScopeBuckets = buckets.map(([s, c]) => [s, s === start ? c + 1 : c]);
   if (!next.some(([s]) => s === start)) {
     next.push([start, 1]);

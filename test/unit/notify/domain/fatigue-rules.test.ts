@@ -21,10 +21,10 @@ describe('fatigue rules', () => {
   });
 
   it('counts only buckets inside the window ending at t (window boundary)', () => {
-    const buckets = [
-      { start: 10 * H, count: 1 }, // yesterday 10:00-11:00
-      { start: D + 9 * H, count: 1 }, // today 09:00
-      { start: D + 12 * H, count: 5 }, // later than t: not counted
+    const buckets: [number, number][] = [
+      [10 * H, 1], // yesterday 10:00-11:00
+      [D + 9 * H, 1], // today 09:00
+      [D + 12 * H, 5], // later than t: not counted
     ];
     expect(countInWindow(daily, buckets, D + 9 * H + 59 * 60_000)).toBe(2); // yesterday's 10:xx still counts
     expect(countInWindow(daily, buckets, D + 10 * H)).toBe(1); // at 10:00 today it has left the window
