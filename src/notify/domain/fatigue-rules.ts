@@ -56,19 +56,22 @@ export function windowFirstBucket(rule: CompiledFatigueRule, t: number): number 
   return bucketStart(t, rule.bucketMs) - (rule.bucketsPerWindow - 1) * rule.bucketMs;
 }
 
-/** The scope a request counts in, for one rule. Fields are joined with NUL, which ids never contain. */
+/**
+ * The scope a request counts in for one rule, within its user's counts (all rules are scoped by
+ * user, and the user's counts are stored under the user): the rule's name, joined with NUL to
+ * the scenario or business unit when the rule is scoped by one. These keys repeat across users
+ * (a few rules × scenarios), so the runtime keeps one copy of each.
+ */
 export function scopeKey(rule: CompiledFatigueRule, request: NotificationRequest): string {
-  const user = request.recipient.userId;
   switch (rule.scope) {
     case 'user':
-      return `${rule.name}\u0000${user}`;
+      return rule.name;
     case 'user+scenario':
-      return `${rule.name}\u0000${user}\u0000${request.scenario}`;
+      return `${rule.name}\u0000${request.scenario}`;
     case 'user+businessUnit':
-      return `${rule.name}\u0000${user}\u0000${request.businessUnit}`;
+      return `${rule.name}\u0000${request.businessUnit}`;
   }
 }
-
 
 /** Messages in the window ending at `t`; buckets are `[bucketStart, count]` pairs. */
 export function countInWindow(rule: CompiledFatigueRule, buckets: readonly (readonly [number, number])[], t: number): number {

@@ -20,7 +20,7 @@ import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 /** Live buckets of one scope: `[bucketStart, count]` pairs, oldest first. */
 export type ScopeBuckets = [number, number][];
 
-/** Every live scope of one user, by scope key (`rule NUL user [NUL scenario|businessUnit]`). */
+/** Every live scope of one user, by scope key (`rule [NUL scenario|businessUnit]`, see `scopeKey`). */
 export type UserScopes = { [scopeKey: string]: ScopeBuckets };
 
 export interface FatigueOptions extends SweepSchedule {
@@ -98,7 +98,8 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
   private prune(scopes: UserScopes, t: number): UserScopes {
     const out: UserScopes = {};
     for (const key in scopes) {
-      const rule = this.rulesByName.get(key.slice(0, key.indexOf('\u0000')));
+      const nul = key.indexOf('\u0000');
+      const rule = this.rulesByName.get(nul < 0 ? key : key.slice(0, nul));
       if (rule === undefined) continue;
       const oldest = windowFirstBucket(rule, t);
       const live = scopes[key]!.filter(([start]) => start >= oldest);
