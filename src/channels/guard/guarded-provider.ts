@@ -12,6 +12,7 @@ import type { ChannelProvider, DeliveryReportListener, OutboundMessage, SendResu
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
+import { SendDeadlines } from './send-deadlines.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Limits applied around one provider. */
@@ -34,6 +35,7 @@ export class GuardedProvider {
   readonly #breaker: CircuitBreaker;
   readonly #inFlight: InFlightLimiter;
   readonly #bucket: TokenBucket | undefined;
+  readonly #deadlines: SendDeadlines;
   #closed = false;
 
   constructor(inner: ChannelProvider, options: GuardOptions, metrics: ProviderMetrics) {
@@ -42,6 +44,7 @@ export class GuardedProvider {
     this.#metrics = metrics;
     this.#breaker = new CircuitBreaker({ ...options.circuitBreaker, onStateChange: (s) => metrics.circuit(s) });
     this.#inFlight = new InFlightLimiter(options.maxInFlight);
+    this.#deadlines = new SendDeadlines(options.timeoutMs);
     this.#bucket =
       options.ratePerSecond === undefined
         ? undefined
@@ -109,7 +112,7 @@ export class GuardedProvider {
     }
     this.#metrics.inFlight(1);
     const started = performance.now();
-    const { result, timedOut } = await this.#callWithTimeout(message);
+    const { value: result, timedOut } = await this.#callWithTimeout(message);
     this.#metrics.inFlight(-1);
     this.#inFlight.release();
     this.#breaker.record(ticket, result.status !== 'RETRYABLE_ERROR');
@@ -132,28 +135,15 @@ export class GuardedProvider {
     }
   }
 
-  async #callWithTimeout(message: OutboundMessage): Promise<{ result: SendResult; timedOut: boolean }> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<{ result: SendResult; timedOut: boolean }>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        const reason = `timeout after ${this.#options.timeoutMs} ms (the provider may still deliver it)`;
-        resolve({ result: retryable(message.messageId, this.name, reason), timedOut: true });
-      }, this.#options.timeoutMs);
-    });
-    const call = this.inner.send(message, controller.signal).then(
-      (result) => ({ result, timedOut: false }),
-      (error: unknown) => ({
-        result: retryable(message.messageId, this.name, `unexpected failure: ${describeError(error)}`),
-        timedOut: false,
-      }),
+  #callWithTimeout(message: OutboundMessage): Promise<{ value: SendResult; timedOut: boolean }> {
+    return this.#deadlines.run(
+      (signal) =>
+        this.inner.send(message, signal).then(
+          (result) => result,
+          (error: unknown) => retryable(message.messageId, this.name, `unexpected failure: ${describeError(error)}`),
+        ),
+      () => retryable(message.messageId, this.name, `timeout after ${this.#options.timeoutMs} ms (the provider may still deliver it)`),
     );
-    try {
-      return await Promise.race([call, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Stops admitting sends, releases queued ones as retryable, closes the provider. */
