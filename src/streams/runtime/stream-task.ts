@@ -233,11 +233,9 @@ export class StreamTask {
 
   /**
    * The task's part of a commit: 1. flush processors that buffer work (their forwards are
-   * delivered), 2. flush every store's cached entries to its changelog and to disk. Unless
-   * `durable`, the disk writes may still run when this resolves (see `StateStore.beginFlush`):
-   * a commit needs only the changelog; a checkpoint or a close needs the disk too.
+   * delivered), 2. flush every store's cached entries through to disk and to its changelog.
    */
-  async flush(durable = true): Promise<void> {
+  async flush(): Promise<void> {
     if (this.state === 'RUNNING') {
       for (const node of this.options.subTopology.nodes) {
         const rt = this.nodes.get(node.name)!;
@@ -248,10 +246,7 @@ export class StreamTask {
         if (pending) await pending;
       }
     }
-    for (const store of this.options.stores.values()) {
-      if (!durable && store.beginFlush) await store.beginFlush();
-      else await store.flush();
-    }
+    for (const store of this.options.stores.values()) await store.flush();
   }
 
   /** Closes processors; stores are closed by their owner. Buffered records are dropped. */

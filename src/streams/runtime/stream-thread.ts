@@ -362,10 +362,7 @@ export class StreamThread {
     if (running.length > 0) await this.ensureTransaction();
     // Step 1 runs for all tasks at once: each task's steps stay in order, and the stores of
     // different tasks are separate RocksDB instances whose writes run on libuv's thread pool.
-    // The offsets need only the changelogs, so the disk writes go on behind the commit, unless
-    // a checkpoint (which says the disk holds the changelog up to its end) follows.
-    const checkpointDue = !this.producer.isTransactional && started - this.lastCheckpointMs >= this.config.checkpointIntervalMs;
-    await Promise.all(running.map((owned) => owned.task.flush(checkpointDue)));
+    await Promise.all(running.map((owned) => owned.task.flush()));
     for (const owned of running) {
       for (const [topic, offset] of owned.task.takeConsumedOffsets()) offsets.push({ topic, partition: owned.task.partition, offset });
     }
@@ -406,7 +403,7 @@ export class StreamThread {
         this.lastCommitMs = Date.now();
         return false;
       }
-      if (checkpointDue) {
+      if (started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
         this.lastCheckpointMs = started;
         await Promise.all(running.map((owned) => this.writeCheckpoint(owned)));
       }

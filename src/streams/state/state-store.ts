@@ -13,16 +13,8 @@ export interface StateStore {
   init(context: StateStoreContext): Promise<void>;
   /** Applies changelog records during restore: bypasses caching and logging. */
   restoreBatch(records: readonly ChangelogRecord[]): Promise<void>;
-  /** Writes cached entries through to the inner layers and the changelog; resolves once durable. */
+  /** Writes cached entries through to the inner layers and the changelog. Called on commit. */
   flush(): Promise<void>;
-  /**
-   * The part of `flush` a commit needs: resolves once every cached entry is in the changelog
-   * (queued in the producer) and its write to the local store has started. The local write
-   * finishes in the background while processing goes on (reads see the entries meanwhile); the
-   * next flush waits for it. Stores without a write cache leave it out, and the runtime calls
-   * `flush`.
-   */
-  beginFlush?(): Promise<void>;
   close(): Promise<void>;
   isOpen(): boolean;
 }

@@ -11,6 +11,4 @@ export interface BufferedKeyValueBytesStore extends KeyValueBytesStore {
   delete(key: Buffer): void;
   /** Stores `value` only if absent; resolves to the value that was there. */
   putIfAbsent(key: Buffer, value: Buffer): Promise<Buffer | undefined>;
-  /** See `StateStore.beginFlush`. */
-  beginFlush(): Promise<void>;
 }

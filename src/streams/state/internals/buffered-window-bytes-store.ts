@@ -7,6 +7,4 @@ import type { WindowBytesStore } from '../window-store.js';
 export interface BufferedWindowBytesStore extends WindowBytesStore {
   /** A null value deletes the window. A write to an expired window is ignored. */
   put(key: Buffer, windowStart: number, value: Buffer | null): void;
-  /** See `StateStore.beginFlush`. */
-  beginFlush(): Promise<void>;
 }

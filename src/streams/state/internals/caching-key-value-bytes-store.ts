@@ -201,11 +201,6 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     await this.inner.flush();
   }
 
-  async beginFlush(): Promise<void> {
-    this.lifecycle.assertOpen('flush');
-    await this.buffer.handOff();
-  }
-
   override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     this.readCache.clear();
@@ -221,8 +216,6 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     await this.lifecycle.runClose(async () => {
       this.buffer.discard();
       this.readCache.clear();
-      // A batch a commit handed off may still be writing; the inner store must outlive it.
-      await this.buffer.settle();
       await this.inner.close();
     });
   }

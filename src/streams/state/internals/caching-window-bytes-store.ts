@@ -107,11 +107,6 @@ export class CachingWindowBytesStore extends WrappedStore<WindowBytesStore> impl
     await this.inner.flush();
   }
 
-  async beginFlush(): Promise<void> {
-    this.lifecycle.assertOpen('flush');
-    await this.buffer.handOff();
-  }
-
   override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     for (const record of records) {
@@ -125,7 +120,6 @@ export class CachingWindowBytesStore extends WrappedStore<WindowBytesStore> impl
   override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
       this.buffer.discard();
-      await this.buffer.settle();
       await this.inner.close();
     });
   }

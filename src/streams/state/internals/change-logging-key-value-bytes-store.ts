@@ -4,12 +4,10 @@ import type { ChangelogSink, StateStoreContext } from '../state-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
 
 /**
- * Sends every written entry to the store's changelog topic (a delete as a tombstone), so
- * another instance can rebuild the store by replaying it, and writes it through to the inner
- * store. The records are queued before the inner write starts, so a commit can go on as soon as
- * a batch is handed over (see `StateStore.beginFlush`). A failed inner write fails the store
- * for good, and the task is rebuilt from the changelog, which then rightly holds the write the
- * processing made. Restores go to the inner store unlogged (they come from the log).
+ * Writes through to the inner store, then sends every written entry to the store's changelog
+ * topic (a delete as a tombstone), so another instance can rebuild the store by replaying it.
+ * Records are sent only after the inner write succeeded: the changelog never holds a write the
+ * local store failed to take. Restores go to the inner store unlogged (they come from the log).
  *
  * When the task gives no changelog topic (logging disabled for this store), nothing is sent.
  */
@@ -45,15 +43,13 @@ export class ChangeLoggingKeyValueBytesStore extends WrappedStore<KeyValueBytesS
     return this.inner.getMany(keys);
   }
 
-  /** Logs synchronously, before the inner write starts (see the class comment). */
-  write(entries: readonly (readonly [Buffer, Buffer | null])[]): Promise<void> {
+  async write(entries: readonly (readonly [Buffer, Buffer | null])[]): Promise<void> {
     this.lifecycle.assertOpen('write');
+    await this.inner.write(entries);
     const { topic, sink, context } = this;
-    if (topic !== null && sink !== null && context !== null) {
-      const timestamp = changelogTimestamp(context);
-      for (const [key, value] of entries) sink.send(topic, this.partition, key, value, timestamp);
-    }
-    return this.inner.write(entries);
+    if (topic === null || sink === null || context === null) return;
+    const timestamp = changelogTimestamp(context);
+    for (const [key, value] of entries) sink.send(topic, this.partition, key, value, timestamp);
   }
 
   range(from: Buffer | null, to: Buffer | null): AsyncIterable<readonly [Buffer, Buffer]> {

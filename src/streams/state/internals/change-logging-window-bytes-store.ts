@@ -5,8 +5,7 @@ import { changelogTimestamp } from './changelog-timestamp.js';
 import { windowKey } from './window-key-schema.js';
 
 /**
- * Sends each window to the changelog (before the inner write starts, see the key-value
- * change-logging layer) and writes it through to the inner window store. Changelog keys are
+ * Writes through to the inner window store, then sends each window to the changelog with key
  * `[key][windowStart 8B]` (a restore decodes it back) — a delete as a tombstone. The record
  * timestamp is never before the window start, so the changelog's time retention (`retention.ms`
  * ≥ the store's retention) cannot delete a window the store still holds.
@@ -43,17 +42,15 @@ export class ChangeLoggingWindowBytesStore extends WrappedStore<WindowBytesStore
     return this.inner.get(key, windowStart);
   }
 
-  /** Logs synchronously, before the inner write starts, as the key-value change-logging layer. */
-  write(entries: readonly WindowBytesEntry[]): Promise<void> {
+  async write(entries: readonly WindowBytesEntry[]): Promise<void> {
     this.lifecycle.assertOpen('write');
+    await this.inner.write(entries);
     const { topic, sink, context } = this;
-    if (topic !== null && sink !== null && context !== null) {
-      const now = changelogTimestamp(context);
-      for (const { key, windowStart, value } of entries) {
-        sink.send(topic, this.partition, windowKey(key, windowStart), value, Math.max(now, windowStart));
-      }
+    if (topic === null || sink === null || context === null) return;
+    const now = changelogTimestamp(context);
+    for (const { key, windowStart, value } of entries) {
+      sink.send(topic, this.partition, windowKey(key, windowStart), value, Math.max(now, windowStart));
     }
-    return this.inner.write(entries);
   }
 
   fetchRange(key: Buffer, timeFrom: number, timeTo: number): AsyncIterable<WindowedBytes> {

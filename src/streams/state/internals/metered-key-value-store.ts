@@ -126,11 +126,6 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     this.metrics.setEntries(this.inner.approximateNumEntries());
   }
 
-  async beginFlush(): Promise<void> {
-    this.lifecycle.assertOpen('flush');
-    await this.metrics.timed('flush', () => this.inner.beginFlush());
-  }
-
   override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     await this.metrics.timed('restore', () => this.inner.restoreBatch(records));

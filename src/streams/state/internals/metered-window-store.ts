@@ -87,11 +87,6 @@ export class MeteredWindowStore<K, V> extends WrappedStore<BufferedWindowBytesSt
     this.metrics.setEntries(this.inner.approximateNumEntries());
   }
 
-  async beginFlush(): Promise<void> {
-    this.lifecycle.assertOpen('flush');
-    await this.metrics.timed('flush', () => this.inner.beginFlush());
-  }
-
   override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
     await this.metrics.timed('restore', () => this.inner.restoreBatch(records));

@@ -27,9 +27,8 @@ export class WriteBuffer<E> {
   private flushing: SortedTree<E> | null = null;
   private inFlight: Promise<void> | null = null;
   private failure: StoreError | null = null;
-  /** Count of writes accepted, and the counts covered by batches started and written so far. */
+  /** Count of writes accepted, and the count covered by batches written so far. */
   private acceptedSeq = 0;
-  private startedSeq = 0;
   private durableSeq = 0;
   private changes = 0;
 
@@ -109,30 +108,6 @@ export class WriteBuffer<E> {
     this.throwIfFailed();
   }
 
-  /**
-   * Starts writing every entry accepted before this call; resolves once the batch holding the
-   * last of them was handed to `writeBatch` (whose synchronous part has then run), without
-   * waiting for the write. Batches still go one at a time, so this waits for an earlier one.
-   */
-  async handOff(): Promise<void> {
-    const target = this.acceptedSeq;
-    while (this.startedSeq < target) {
-      this.throwIfFailed();
-      if (this.inFlight !== null) {
-        await this.inFlight.catch(() => {});
-      } else {
-        // Its failure is kept and thrown by the next call.
-        this.startBatch().catch(() => {});
-      }
-    }
-    this.throwIfFailed();
-  }
-
-  /** Waits for the batch being written, if any, without throwing its failure. */
-  async settle(): Promise<void> {
-    await this.inFlight?.catch(() => {});
-  }
-
   /** Drops every buffered entry (a close without flush: the writes were never committed). */
   discard(): void {
     this.dirty = new SortedTree<string, E>();
@@ -141,7 +116,6 @@ export class WriteBuffer<E> {
   private startBatch(): Promise<void> {
     const batch = this.dirty;
     const batchSeq = this.acceptedSeq;
-    this.startedSeq = batchSeq;
     this.dirty = new SortedTree<string, E>();
     this.flushing = batch;
     const run = (async () => {

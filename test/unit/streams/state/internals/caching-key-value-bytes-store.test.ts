@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../../../../src/streams/errors.js';
 import type { KeyValueBytesStore } from '../../../../../src/streams/state/index.js';
 import { CachingKeyValueBytesStore } from '../../../../../src/streams/state/internals/caching-key-value-bytes-store.js';
-import { ChangeLoggingKeyValueBytesStore } from '../../../../../src/streams/state/internals/change-logging-key-value-bytes-store.js';
 import { InMemoryKeyValueBytesStore } from '../../../../../src/streams/state/internals/in-memory-key-value-bytes-store.js';
 import { Counters, CountingKeyValueBytesStore, TempDirs, TestStoreContext } from '../store-test-support.js';
 
@@ -13,9 +12,7 @@ const b = (s: string) => Buffer.from(s);
 /** Holds inner reads until released, to interleave them with writes. */
 class GatedStore extends CountingKeyValueBytesStore {
   private gates: (() => void)[] = [];
-  private writeGates: (() => void)[] = [];
   gated = false;
-  writesGated = false;
   failWrites = false;
 
   override async get(key: Buffer): Promise<Buffer | undefined> {
@@ -26,16 +23,11 @@ class GatedStore extends CountingKeyValueBytesStore {
 
   override async write(entries: readonly (readonly [Buffer, Buffer | null])[]): Promise<void> {
     if (this.failWrites) throw new Error('disk full');
-    if (this.writesGated) await new Promise<void>((resolve) => this.writeGates.push(resolve));
     return super.write(entries);
   }
 
   release(): void {
     for (const open of this.gates.splice(0)) open();
-  }
-
-  releaseWrites(): void {
-    for (const open of this.writeGates.splice(0)) open();
   }
 }
 
@@ -50,42 +42,6 @@ describe('CachingKeyValueBytesStore', () => {
     await store.init(new TestStoreContext(await dirs.make(), null));
     return { store, gated, counters };
   }
-
-  it('beginFlush logs every entry and resolves while the local write runs; reads see the entries, flush and close wait for the write', async () => {
-    const counters = new Counters();
-    const gated = new GatedStore(new InMemoryKeyValueBytesStore('s'), counters);
-    const store = new CachingKeyValueBytesStore(new ChangeLoggingKeyValueBytesStore(gated), { maxDirtyEntries: 100, readCacheEntries: 100 });
-    const context = new TestStoreContext(await dirs.make(), 'app-s-changelog');
-    await store.init(context);
-    gated.writesGated = true;
-    store.put(b('k1'), b('v1'));
-    store.put(b('k2'), b('v2'));
-    await store.beginFlush(); // resolves although the local write waits at the gate
-    expect(context.changelog.records.map((r) => r.key.toString())).toEqual(['k1', 'k2']);
-    expect(await gated.get(b('k1'))).toBeUndefined(); // not on "disk" yet
-    expect(await store.get(b('k1'))).toEqual(b('v1')); // but readable through the cache
-    store.put(b('k3'), b('v3')); // a write during the background write: the next batch
-
-    let flushed = false;
-    const flush = store.flush().then(() => (flushed = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(flushed).toBe(false);
-    gated.releaseWrites(); // the first batch; flush then writes k3
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    gated.releaseWrites();
-    await flush;
-    expect(await gated.get(b('k1'))).toEqual(b('v1'));
-    expect(await gated.get(b('k3'))).toEqual(b('v3'));
-
-    store.put(b('k4'), b('v4'));
-    await store.beginFlush();
-    let closed = false;
-    const close = store.close().then(() => (closed = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(closed).toBe(false); // the inner store outlives the write in flight
-    gated.releaseWrites();
-    await close;
-  });
 
   it('does not cache a read that a flush overtook', async () => {
     const { store, gated } = await setup();
