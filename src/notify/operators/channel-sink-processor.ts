@@ -133,7 +133,7 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     const r = lane.request;
     const content = this.options.templates.render(r.templateId, r.channel, r.locale ?? 'zh-CN', r.templateParams ?? {});
     if (!content.ok) return content.reason;
-    const recipient = Object.fromEntries(Object.entries(r.recipient).filter(([, v]) => v != null)) as OutboundMessage['recipient'];
+    const recipient = presentFields(r.recipient);
     const message: OutboundMessage = {
       messageId: r.messageId,
       channel: r.channel,
@@ -159,4 +159,11 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     const feedback = feedbackFor(request, status, now, now, details);
     this.context.forward(new Record(request.messageId, feedback, now), this.options.feedbackChild);
   }
+}
+
+/** A copy of `fields` without its null and undefined ones (providers see only what is set). */
+function presentFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], null> } {
+  const out: Partial<T> = {};
+  for (const name in fields) if (fields[name] != null) out[name] = fields[name];
+  return out as { [K in keyof T]: Exclude<T[K], null> };
 }

@@ -307,7 +307,15 @@ export class StreamTask {
 
   /** Hands everything `node` forwarded to its children, depth first. Sync unless a child awaits. */
   private drain(node: NodeRuntime): void | Promise<void> {
-    const out = node.forwarded.splice(0, node.forwarded.length);
+    const forwarded = node.forwarded;
+    if (forwarded.length === 0) return;
+    if (forwarded.length === 1) {
+      // The usual case (one record in, one out): no array copy.
+      const only = forwarded[0]!;
+      forwarded.length = 0;
+      return this.deliver(node, only);
+    }
+    const out = forwarded.splice(0, forwarded.length);
     for (let i = 0; i < out.length; i++) {
       const pending = this.deliver(node, out[i]!);
       if (pending) return pending.then(() => this.drainRest(node, out, i + 1));
@@ -322,12 +330,13 @@ export class StreamTask {
   }
 
   private deliver(node: NodeRuntime, [record, childName]: Forwarded): void | Promise<void> {
-    if (childName !== undefined) {
-      const child = node.children.find((c) => c.name === childName);
-      if (!child) throw new TopologyError(`node "${node.name}" forwarded to "${childName}", which is not one of its children`);
-      return this.run(child, record);
-    }
     const children = node.children;
+    if (childName !== undefined) {
+      for (let i = 0; i < children.length; i++) {
+        if (children[i]!.name === childName) return this.run(children[i]!, record);
+      }
+      throw new TopologyError(`node "${node.name}" forwarded to "${childName}", which is not one of its children`);
+    }
     for (let i = 0; i < children.length; i++) {
       const pending = this.run(children[i]!, record);
       if (pending) {

@@ -99,23 +99,24 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const result = new Array<Buffer | undefined>(keys.length).fill(undefined);
     const missKeys: Buffer[] = [];
     const missIndexes: number[] = [];
-    const innerKnows = this.inner.getIfCached?.bind(this.inner);
-    keys.forEach((key, i) => {
+    const inner = this.inner;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const local = this.lookupLocal(keyString(key));
       if (local !== undefined) {
         result[i] = local ?? undefined;
-        return;
+        continue;
       }
       // What a layer below answers without I/O (a key filter's "never written") needs no read
       // and no room in the read cache: it answers as cheaply next time.
-      const known = innerKnows ? innerKnows(key) : NOT_CACHED;
+      const known = inner.getIfCached ? inner.getIfCached(key) : NOT_CACHED;
       if (known !== NOT_CACHED) {
         result[i] = known;
-        return;
+        continue;
       }
       missKeys.push(key);
       missIndexes.push(i);
-    });
+    }
     if (missKeys.length === 0) return result;
     const epoch = this.buffer.epoch;
     const values = await this.inner.getMany(missKeys);
