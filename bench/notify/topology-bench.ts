@@ -151,6 +151,7 @@ async function start(config: NotifyConfig): Promise<Running> {
     ...(process.env['BENCH_COMMIT_MS'] ? { commitIntervalMs: Number(process.env['BENCH_COMMIT_MS']) } : {}),
     ...(BUFFERED_PER_PARTITION ? { bufferedRecordsPerPartition: BUFFERED_PER_PARTITION } : {}),
     ...(MAX_POLL_RECORDS ? { maxPollRecords: MAX_POLL_RECORDS } : {}),
+    ...(process.env['BENCH_TURN'] ? { recordsPerTurn: Number(process.env['BENCH_TURN']) } : {}),
   };
   const closeAll = async (streams: { close(): Promise<void> }): Promise<void> => {
     await streams.close();

@@ -7,6 +7,7 @@ import type { KeyValueBytesStore, NotCached } from '../key-value-store.js';
  */
 export interface BufferedKeyValueBytesStore extends KeyValueBytesStore {
   getIfCached(key: Buffer): Buffer | undefined | NotCached;
+  /** Takes `key` and `value` over: the caller must not change them afterwards. */
   put(key: Buffer, value: Buffer): void;
   delete(key: Buffer): void;
   /** Stores `value` only if absent; resolves to the value that was there. */

@@ -57,14 +57,15 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     await this.lifecycle.runInit(() => this.inner.init(context));
   }
 
+  /** Keeps `key` and `value` as they are (no copy): the caller hands them over for good. */
   put(key: Buffer, value: Buffer): void {
     this.lifecycle.assertOpen('put');
-    this.buffer.put(keyString(key), { key: Buffer.from(key), value: Buffer.from(value) });
+    this.buffer.put(keyString(key), { key, value });
   }
 
   delete(key: Buffer): void {
     this.lifecycle.assertOpen('delete');
-    this.buffer.put(keyString(key), { key: Buffer.from(key), value: null });
+    this.buffer.put(keyString(key), { key, value: null });
   }
 
   async write(entries: readonly (readonly [Buffer, Buffer | null])[]): Promise<void> {
