@@ -94,7 +94,8 @@ export class GuardedProvider {
       this.#breaker.record(ticket, true);
       return retryable(message.messageId, this.name, 'provider closed');
     }
-    const unprepared = await this.#prepare();
+    // Most providers have no prepare step: no promise for it then.
+    const unprepared = this.inner.prepare ? await this.#prepare() : undefined;
     if (unprepared !== undefined) {
       this.#inFlight.release();
       const result = retryable(message.messageId, this.name, unprepared);
