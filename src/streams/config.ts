@@ -39,8 +39,8 @@ export interface StreamsConfig {
    * the loop consumes again, runs wall-clock punctuators and commits. Short turns keep the
    * latency of a high-weight topic low while another holds a backlog; longer turns batch more
    * state reads per task and loop less. Default 3000: a turn of the notification topology then
-   * takes ~0.2 s, and it measured 11% more requests/s than 1000 with the same probe latency
-   * (bench/notify/RESULTS.md).
+   * takes ~0.2 s; against 1000 it measured 11% more requests/s and a critical request's p99
+   * behind a bulk backlog 481 ms instead of 345 ms (bench/notify/RESULTS.md).
    */
   readonly recordsPerTurn?: number;
   /** Where `continue` handlers send failed records. */
