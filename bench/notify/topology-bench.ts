@@ -15,7 +15,9 @@
  *    sub-topology has processed every SENT). Kafka operations and state store operations per
  *    request are counted from topic end offsets and the engine's metrics.
  *
- * Each run uses fresh topics and a fresh application id. One process, one stream thread.
+ * Each run uses fresh topics and a fresh application id. One process, one stream thread. An
+ * untimed throughput run of 30,000 requests goes first (BENCH_WARMUP), so that the broker's and
+ * this process's JIT compilers have done their work before anything is measured.
  */
 import KafkaJs from '@confluentinc/kafka-javascript';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +39,8 @@ const REQUESTS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const BACKLOG = Number(process.argv[4] ?? 200_000);
 const PROBES = Number(process.argv[5] ?? 100);
+/** Requests of the untimed run before the measured ones (BENCH_WARMUP=0 skips it). */
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 30_000);
 const PARTITIONS = 6;
 /** Probes go out this often: 100 of them take 2.5 s, well inside the ~6 s the backlog lasts. */
 const PROBE_INTERVAL_MS = 25;
@@ -287,12 +291,12 @@ interface ThroughputResult {
   store: Map<string, number>;
 }
 
-async function throughputRun(run: number): Promise<ThroughputResult> {
+async function throughputRun(run: number, requestCount = REQUESTS): Promise<ThroughputResult> {
   const config = uniqueConfig(`bt${run}`, PARTITIONS, () => undefined);
   await createConfiguredTopics(config);
   const prefix = `t${run}`;
   const requests: { key: string; value: Buffer }[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
+  for (let i = 0; i < requestCount; i++) {
     const req = mixedRequest(i, prefix);
     requests.push({ key: req.recipient.userId, value: requestSerde.serialize(config.topics.requests.name, req, {}) });
   }
@@ -306,13 +310,13 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
       first = performance.now();
       cpuAtFirst = cpuNow();
     }
-    if (dispatch >= REQUESTS && feedback >= REQUESTS) break;
+    if (dispatch >= requestCount && feedback >= requestCount) break;
     if (process.env['BENCH_DEBUG']) console.log('processed', intake, dispatch, feedback, 'sent', r.sender.count);
     await sleep(process.env['BENCH_DEBUG'] ? 1000 : 20);
   }
   const seconds = (performance.now() - first) / 1000;
   const cpuAtEnd = cpuNow();
-  const perRequest = (a: number, b: number): string => (((b - a) / REQUESTS) * 1e6).toFixed(0);
+  const perRequest = (a: number, b: number): string => (((b - a) / requestCount) * 1e6).toFixed(0);
   console.log(`  CPU per request: main thread ${perRequest(cpuAtFirst.thread, cpuAtEnd.thread)} µs, whole process ${perRequest(cpuAtFirst.process, cpuAtEnd.process)} µs`);
   await sleep(1_500); // let the last commit write its changelog records
   const [intake = 0, dispatch = 0, feedback = 0] = await processed(await r.metrics());
@@ -326,11 +330,17 @@ async function throughputRun(run: number): Promise<ThroughputResult> {
   const app = config.kafka.applicationId;
   const changelogs = Object.values(STORE_NAMES).map((s) => changelogTopicName(app, s));
   const produced = await endOffsets([t.lanes.critical.name, t.lanes.normal.name, t.lanes.bulk.name, t.feedback.name, t.billing.name, ...changelogs], (topic) => (topic === t.billing.name ? t.billing.partitions : PARTITIONS));
-  return { perSecond: REQUESTS / seconds, seconds, produces: produced, consumes: intake + dispatch + feedback, store };
+  return { perSecond: requestCount / seconds, seconds, produces: produced, consumes: intake + dispatch + feedback, store };
 }
 
 async function main(): Promise<void> {
   console.log(`notify topology bench: requests=${REQUESTS} runs=${RUNS} backlog=${BACKLOG} probes=${PROBES} partitions=${PARTITIONS} bufferedRecordsPerPartition=${BUFFERED_PER_PARTITION ?? 'default'} maxPollRecords=${MAX_POLL_RECORDS ?? 'default'} consumer=${JSON.stringify(CONSUMER_CONFIG)} producer=${JSON.stringify(PRODUCER_CONFIG)} threads=${THREADS}`);
+  if (WARMUP > 0 && RUNS > 0) {
+    // Neither the broker's JIT nor this process's has compiled the hot paths on a fresh start;
+    // one untimed run first, so every measured run sees the same warm code.
+    const warm = await throughputRun(-1, WARMUP);
+    console.log(`warm-up (not counted): ${WARMUP} requests, ${warm.perSecond.toFixed(0)} requests/s`);
+  }
   const priority: Awaited<ReturnType<typeof priorityRun>>[] = [];
   for (let run = 0; run < (BACKLOG > 0 ? RUNS : 0); run++) {
     const res = await priorityRun(run);
