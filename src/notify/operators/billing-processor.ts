@@ -61,6 +61,11 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
   /** Stream time and the wall-clock time it last moved, for closing windows of a quiet partition. */
   private lastStreamTime = -1;
   private lastStreamMoveMs = 0;
+  /**
+   * Windows counted since the last commit, by window: one store write per window and commit
+   * instead of one per feedback record (most records of a commit fall into a few windows).
+   */
+  private readonly unflushed = new Map<string, { key: Buffer; value: BillingAggregate }>();
 
   constructor(private readonly options: BillingOptions) {}
 
@@ -79,23 +84,27 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
     const subject = f.subject ?? 'REQUEST';
     const counted = subject === 'REQUEST' ? f.status === 'SENT' || f.status === 'FAILED' : subject === 'DELIVERY_REPORT';
     if (!counted) return;
-    const undelivered = subject === 'DELIVERY_REPORT' && f.status === 'FAILED';
     const provider = f.provider ?? NO_PROVIDER;
     const windowStart = f.eventTime - (f.eventTime % this.options.windowMs);
+    const id = `${windowStart}\u0000${f.businessUnit}\u0000${f.channel}\u0000${provider}`;
+    const open = this.unflushed.get(id);
+    if (open !== undefined) {
+      open.value = add(open.value, f, subject);
+      return;
+    }
     const key = windowKey(windowStart, f.businessUnit, f.channel, provider);
     const channel = f.channel;
     return readThen(this.store, key, (current) => {
-      const base: BillingAggregate = current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
-      this.store.put(key, {
-        ...base,
-        sent: base.sent + (subject === 'REQUEST' && f.status === 'SENT' ? 1 : 0),
-        delivered: base.delivered + (f.status === 'DELIVERED' ? 1 : 0),
-        failed: base.failed + (subject === 'REQUEST' && f.status === 'FAILED' ? 1 : 0),
-        undelivered: (base.undelivered ?? 0) + (undelivered ? 1 : 0),
-        billableUnits: base.billableUnits + (f.billableUnits ?? 0),
-        cost: roundMicro(base.cost + (f.cost ?? 0)),
-      });
+      // A read in flight may have been overtaken by another record of the same window.
+      const base = this.unflushed.get(id)?.value ?? current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
+      this.unflushed.set(id, { key, value: add(base, f, subject) });
     });
+  }
+
+  /** Writes the totals counted since the last commit to the store (the runtime calls it at every commit). */
+  flush(): void {
+    for (const { key, value } of this.unflushed.values()) this.store.put(key, value);
+    this.unflushed.clear();
   }
 
   /** Closes windows as if stream time had moved on with the wall clock since it last moved, once idle for a grace period. */
@@ -115,6 +124,7 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
   async closeWindows(streamTime: number): Promise<void> {
     const closeBefore = streamTime - this.options.graceMs - this.options.windowMs + 1;
     if (closeBefore <= 0) return;
+    this.flush();
     const to = Buffer.allocUnsafe(8);
     to.writeBigUInt64BE(BigInt(closeBefore), 0);
     const closed: { key: Buffer; value: BillingAggregate }[] = [];
@@ -126,4 +136,17 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
       this.context.forward(new Record(value.businessUnit, window, window.windowEnd), this.options.sinkChild);
     }
   }
+}
+
+/** `base` with one more feedback record counted. */
+function add(base: BillingAggregate, f: DeliveryFeedback, subject: string): BillingAggregate {
+  return {
+    ...base,
+    sent: base.sent + (subject === 'REQUEST' && f.status === 'SENT' ? 1 : 0),
+    delivered: base.delivered + (f.status === 'DELIVERED' ? 1 : 0),
+    failed: base.failed + (subject === 'REQUEST' && f.status === 'FAILED' ? 1 : 0),
+    undelivered: (base.undelivered ?? 0) + (subject === 'DELIVERY_REPORT' && f.status === 'FAILED' ? 1 : 0),
+    billableUnits: base.billableUnits + (f.billableUnits ?? 0),
+    cost: roundMicro(base.cost + (f.cost ?? 0)),
+  };
 }
