@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/streams/engine-bench.ts [records=500000] [rounds=3]
  *   BENCH_ONLY='raw consume,passthrough' …   runs only the cases whose names contain these
+ *   BENCH_TURN=1000 BENCH_MAX_POLL=2000 …     the engine's recordsPerTurn and maxPollRecords
  *   BENCH_WINDOWS=1 …                         prints each timed window (µs, monotonic) to cut a
  *                                             --cpu-prof profile down to it
  *
@@ -190,6 +191,8 @@ async function runEngine(admin: KafkaAdmin, input: string, build: typeof passthr
     processingGuarantee: guarantee,
     stateDir,
     sessionTimeoutMs: 6000,
+    ...(process.env['BENCH_TURN'] ? { recordsPerTurn: Number(process.env['BENCH_TURN']) } : {}),
+    ...(process.env['BENCH_MAX_POLL'] ? { maxPollRecords: Number(process.env['BENCH_MAX_POLL']) } : {}),
   });
   await streams.start();
   const failed = new Promise<never>((_, rej) => {
