@@ -81,10 +81,7 @@ run: setup kafka-up
 	node bin/notify-streams.js topics create -c $(CONFIG)
 	node bin/notify-streams.js demo -c $(CONFIG) --count $(DEMO_COUNT) --duration $(DEMO_DURATION)
 
-# The broker runs with its optimizing JIT here, as a production broker does (the quick-start and
-# test broker compile quickly instead); a broker already running is used as it is.
-bench: setup kafka-fetch
-	@KAFKA_JIT=full $(KAFKA) up
+bench: setup kafka-up
 	bench/run-all.sh
 
 clean:

@@ -106,11 +106,7 @@ up() {
       }
   fi
   : > "$logs/server.out"
-  # Quick-compiling JIT only by default: the broker is up sooner and tests are short. Benchmarks
-  # run it with the optimizing JIT too (KAFKA_JIT=full), which costs less CPU per request.
-  local jit="-XX:TieredStopAtLevel=1"
-  if [ "${KAFKA_JIT:-quick}" = full ]; then jit=""; fi
-  nohup java -Xms512m -Xmx1g -XX:+UseG1GC $jit -Djava.awt.headless=true \
+  nohup java -Xms512m -Xmx1g -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$home/log4j2.yaml" -cp "$(classpath)" \
     kafka.Kafka "$home/server.properties" >> "$logs/server.out" 2>&1 &
   echo $! > "$pidfile"
