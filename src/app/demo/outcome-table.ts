@@ -16,11 +16,13 @@ export class OutcomeTable {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     if ((e.subject ?? 'REQUEST') === 'REQUEST') {
       if (TERMINAL_STATUSES.has(e.status)) this.terminal++;
-      this.lastStatus.set(e.messageId, e);
+      // A DUPLICATE ends a second record of the id (a producer retry), not the first one, which
+      // may still be held: it must not hide the first record's progress.
+      if (e.status !== 'DUPLICATE') this.lastStatus.set(e.messageId, e);
     }
   }
 
-  /** Messages whose latest event is SCHEDULED (held for later: sendAt, quiet hours, retry). */
+  /** Messages whose latest event is SCHEDULED or RETRYING (held for later: sendAt, quiet hours, retry). */
   held(): number {
     let n = 0;
     for (const e of this.lastStatus.values()) if (e.status === 'SCHEDULED' || e.status === 'RETRYING') n++;
