@@ -141,7 +141,8 @@ interface Running {
 }
 
 async function start(config: NotifyConfig): Promise<Running> {
-  const router = await createChannelRouter(config.channels);
+  // Channel metrics on, as in a pod (`run` registers them on its /metrics registry).
+  const router = await createChannelRouter(config.channels, process.env['BENCH_NO_CHANNEL_METRICS'] ? {} : { metrics: new Registry() });
   const sender = new CountingSender(router);
   const stateDir = mkdtempSync(join(tmpdir(), 'notify-bench-'));
   const streamsConfig: StreamsConfig = {

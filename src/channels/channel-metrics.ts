@@ -59,28 +59,54 @@ export class ChannelMetrics {
     const units = f.units.labels(labels);
     circuit.set(0);
     inFlight.set(0);
+    // The per-send counts are plain numbers, added to the metrics when the registry is
+    // collected: prom-client hashes the labels on every update, several times per message.
+    const pending = { ACCEPTED: 0, RETRYABLE_ERROR: 0, PERMANENT_ERROR: 0, units: 0, inFlight: 0 };
+    publishersOf(f.sends).add(() => {
+      for (const status of ['ACCEPTED', 'RETRYABLE_ERROR', 'PERMANENT_ERROR'] as const) {
+        if (pending[status] > 0) sends[status].inc(pending[status]);
+        pending[status] = 0;
+      }
+      if (pending.units > 0) units.inc(pending.units);
+      pending.units = 0;
+      inFlight.set(pending.inFlight);
+    });
     return {
       observe(result, seconds, errorClass) {
-        sends[result.status].inc();
+        pending[result.status]++;
         latency.observe(seconds);
-        if (result.status === 'ACCEPTED') units.inc(result.billableUnits);
+        if (result.status === 'ACCEPTED') pending.units += result.billableUnits;
         else f.errors.inc({ ...labels, class: errorClass ?? classify(result) });
       },
       refused(errorClass) {
-        sends.RETRYABLE_ERROR.inc();
+        pending.RETRYABLE_ERROR++;
         f.errors.inc({ ...labels, class: errorClass });
       },
       circuit(state) {
         circuit.set(CIRCUIT_VALUE[state]);
       },
       inFlight(delta) {
-        inFlight.inc(delta);
+        pending.inFlight += delta;
       },
       deliveryReport(report) {
         f.reports.inc({ provider, status: report.status.toLowerCase() });
       },
     };
   }
+}
+
+/** What each provider handle adds to the metrics of a registry when it is collected. */
+const publishers = new WeakMap<Counter<string>, Set<() => void>>();
+
+function publishersOf(sends: Counter<string>): Set<() => void> {
+  let set = publishers.get(sends);
+  if (set === undefined) publishers.set(sends, (set = new Set()));
+  return set;
+}
+
+/** The `collect` of the per-send metrics: every provider publishes its counts first. */
+function collectSends(sends: Counter<string>): void {
+  for (const publish of publishersOf(sends)) publish();
 }
 
 function classify(result: SendResult): ErrorClass {
@@ -92,13 +118,18 @@ function classify(result: SendResult): ErrorClass {
 function createFamilies(registry: Registry, prefix: string) {
   const reuse = <T>(name: string, make: () => T): T => (registry.getSingleMetric(prefix + name) as T | undefined) ?? make();
   const registers = [registry];
+  const sends: Counter<string> = reuse('sends_total', (): Counter<string> => new Counter({
+    name: `${prefix}sends_total`,
+    help: 'Sends finished per provider, by outcome (accepted, retryable_error, permanent_error).',
+    labelNames: ['provider', 'channel', 'outcome'],
+    registers,
+    collect(this: Counter<string>): void {
+      collectSends(this);
+    },
+  }));
+  const collect = (): void => collectSends(sends);
   return {
-    sends: reuse('sends_total', () => new Counter({
-      name: `${prefix}sends_total`,
-      help: 'Sends finished per provider, by outcome (accepted, retryable_error, permanent_error).',
-      labelNames: ['provider', 'channel', 'outcome'],
-      registers,
-    })),
+    sends,
     errors: reuse('errors_total', () => new Counter({
       name: `${prefix}errors_total`,
       help: 'Failed sends per provider by class (retryable, permanent, unregistered, timeout, circuit_open).',
@@ -123,12 +154,14 @@ function createFamilies(registry: Registry, prefix: string) {
       help: 'Sends currently waiting for a provider answer.',
       labelNames: ['provider', 'channel'],
       registers,
+      collect,
     })),
     units: reuse('billable_units_total', () => new Counter({
       name: `${prefix}billable_units_total`,
       help: 'Billable units (e.g. SMS segments) of accepted sends per provider.',
       labelNames: ['provider', 'channel'],
       registers,
+      collect,
     })),
     reports: reuse('delivery_reports_total', () => new Counter({
       name: `${prefix}delivery_reports_total`,
