@@ -138,11 +138,7 @@ export class GuardedProvider {
 
   #callWithTimeout(message: OutboundMessage): Promise<{ value: SendResult; timedOut: boolean }> {
     return this.#deadlines.run(
-      (signal) =>
-        this.inner.send(message, signal).then(
-          (result) => result,
-          (error: unknown) => retryable(message.messageId, this.name, `unexpected failure: ${describeError(error)}`),
-        ),
+      (signal) => this.inner.send(message, signal).catch((error: unknown) => retryable(message.messageId, this.name, `unexpected failure: ${describeError(error)}`)),
       () => retryable(message.messageId, this.name, `timeout after ${this.#options.timeoutMs} ms (the provider may still deliver it)`),
     );
   }
