@@ -95,8 +95,7 @@ export class BillingProcessor implements Processor<string, DeliveryFeedback, str
     const key = windowKey(windowStart, f.businessUnit, f.channel, provider);
     const channel = f.channel;
     return readThen(this.store, key, (current) => {
-      // A read in flight may have been overtaken by another record of the same window.
-      const base = this.unflushed.get(id)?.value ?? current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
+      const base = current ?? { businessUnit: f.businessUnit, channel, provider, windowStart, sent: 0, delivered: 0, failed: 0, undelivered: 0, billableUnits: 0, cost: 0 };
       this.unflushed.set(id, { key, value: add(base, f, subject) });
     });
   }

@@ -62,6 +62,11 @@ export interface KeyValueBytesStore extends StateStore {
   approximateNumEntries(): number;
 }
 
+/** What a bytes layer answers without a disk read: {@link NOT_CACHED} when it cannot tell. */
+export function bytesIfCached(store: KeyValueBytesStore, key: Buffer): Buffer | undefined | NotCached {
+  return store.getIfCached ? store.getIfCached(key) : NOT_CACHED;
+}
+
 /**
  * Calls `use` with the value of `key`: at once when the store has it cached (see
  * {@link KeyValueStore.getIfCached}), else after the read. The result is `use`'s, or a promise of

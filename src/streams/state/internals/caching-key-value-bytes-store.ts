@@ -1,5 +1,5 @@
 import { WrappedStore } from './wrapped-store.js';
-import { NOT_CACHED, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
+import { NOT_CACHED, bytesIfCached, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { BufferedKeyValueBytesStore } from './buffered-key-value-bytes-store.js';
 import { keyString } from './bytes.js';
@@ -80,7 +80,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const k = keyString(key);
     const local = this.lookupLocal(k);
     if (local !== undefined) return local ?? undefined;
-    const known = this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
+    const known = bytesIfCached(this.inner, key);
     if (known !== NOT_CACHED) return known;
     const epoch = this.buffer.epoch;
     const value = await this.inner.get(key);
@@ -92,7 +92,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     this.lifecycle.assertOpen('get');
     const local = this.lookupLocal(keyString(key));
     if (local !== undefined) return local ?? undefined;
-    return this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
+    return bytesIfCached(this.inner, key);
   }
 
   async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
@@ -100,7 +100,6 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     const result = new Array<Buffer | undefined>(keys.length).fill(undefined);
     const missKeys: Buffer[] = [];
     const missIndexes: number[] = [];
-    const inner = this.inner;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const local = this.lookupLocal(keyString(key));
@@ -110,7 +109,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
       }
       // What a layer below answers without I/O (a key filter's "never written") needs no read
       // and no room in the read cache: it answers as cheaply next time.
-      const known = inner.getIfCached ? inner.getIfCached(key) : NOT_CACHED;
+      const known = bytesIfCached(this.inner, key);
       if (known !== NOT_CACHED) {
         result[i] = known;
         continue;

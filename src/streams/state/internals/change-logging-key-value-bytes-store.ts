@@ -1,5 +1,5 @@
 import { WrappedStore } from './wrapped-store.js';
-import { NOT_CACHED, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
+import { bytesIfCached, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogSink, StateStoreContext } from '../state-store.js';
 import { changelogTimestamp } from './changelog-timestamp.js';
 
@@ -36,7 +36,7 @@ export class ChangeLoggingKeyValueBytesStore extends WrappedStore<KeyValueBytesS
   }
 
   getIfCached(key: Buffer): Buffer | undefined | NotCached {
-    return this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
+    return bytesIfCached(this.inner, key);
   }
 
   getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {

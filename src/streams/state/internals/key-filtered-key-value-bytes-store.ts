@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { WrappedStore } from './wrapped-store.js';
-import { NOT_CACHED, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
+import { bytesIfCached, type KeyValueBytesStore, type NotCached } from '../key-value-store.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
 import type { KeyFilterOptions } from '../store-options.js';
 import { BloomFilter } from './bloom-filter.js';
@@ -70,7 +70,7 @@ export class KeyFilteredKeyValueBytesStore extends WrappedStore<KeyValueBytesSto
   getIfCached(key: Buffer): Buffer | undefined | NotCached {
     this.lifecycle.assertOpen('get');
     if (!this.filter.mightContain(key)) return undefined;
-    return this.inner.getIfCached ? this.inner.getIfCached(key) : NOT_CACHED;
+    return bytesIfCached(this.inner, key);
   }
 
   async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
