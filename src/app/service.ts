@@ -131,6 +131,7 @@ export class NotifyService {
       stateDir: this.options.stateDir,
       deadLetterTopic: config.topics.dlq.name,
       clientConfig: config.kafka.clientConfig,
+      producerConfig: config.kafka.producerConfig,
       metrics: this.registry,
       logger: streamsLogger(logger, 'streams'),
       ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),

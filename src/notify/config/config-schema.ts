@@ -109,6 +109,8 @@ export const notifyConfigSchema = z
       /** Stream threads per process, each with its own consumer in the group. */
       threads: z.number().int().min(1).max(64).default(1),
       clientConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+      /** librdkafka settings for the stream threads' producers only, over the engine's defaults. */
+      producerConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     }),
     topics: z
       .strictObject({

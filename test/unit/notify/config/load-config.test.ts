@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {} });
     expect(config.kafka.bootstrapServers).toBe('127.0.0.1:9092');
     expect(config.kafka.commitInterval).toBe(1000);
+    expect(config.kafka.producerConfig).toEqual({});
     expect(config.dedupe.retention).toBe(24 * 3_600_000);
     expect(config.billing.window).toBe(3_600_000);
     expect(config.lanes.critical.weight).toBe(4);
