@@ -56,7 +56,7 @@ export class DelayBufferProcessor implements Processor<string, In, string, Out> 
 
   async prefetch(records: readonly Record<string, In>[]): Promise<void> {
     const ids = records.map((r) => messageIdOf(r.value)).filter((id): id is string => id !== undefined);
-    if (ids.length > 0) await this.ledger.getMany(ids);
+    if (ids.length > 0) await this.ledger.prefetch(ids);
   }
 
   process(record: Record<string, In>): Promise<void> | void {

@@ -81,7 +81,7 @@ export class DeliveryReportProcessor implements Processor<string, In, string, De
       if (isFeedback && !this.isTrackedSend(v)) continue;
       ids.push(v.messageId);
     }
-    if (ids.length > 0) await this.store.getMany(ids);
+    if (ids.length > 0) await this.store.prefetch(ids);
   }
 
   process(record: Record<string, In>): void | Promise<void> {

@@ -52,10 +52,10 @@ export class ValidateProcessor implements Processor<string, NotificationRequest,
   async prefetch(records: readonly Record<string, NotificationRequest>[]): Promise<void> {
     const requests = records.map((r) => r.value).filter((v): v is NotificationRequest => v != null);
     if (requests.length === 0) return;
-    const work: Promise<unknown>[] = [this.subscriptions.getMany(requests.map((r) => r.recipient.userId))];
+    const work: Promise<unknown>[] = [this.subscriptions.prefetch(requests.map((r) => r.recipient.userId))];
     for (const p of this.options.prefetch) {
       const store = this.context.getStateStore<KeyValueStore<string, unknown>>(p.store);
-      work.push(store.getMany(requests.flatMap((r) => p.keysOf(r))));
+      work.push(store.prefetch(requests.flatMap((r) => p.keysOf(r))));
     }
     await Promise.all(work);
   }

@@ -29,6 +29,13 @@ export interface KeyValueStore<K, V> extends StateStore {
   getIfCached(key: K): V | undefined | NotCached;
   /** One batched read; results in the order of `keys`. */
   getMany(keys: readonly K[]): Promise<(V | undefined)[]>;
+  /**
+   * Reads `keys` in one batch and keeps what it read at hand until the next `prefetch`: then
+   * {@link getIfCached} answers those keys from a map, without serializing the key or asking the
+   * caches, key filter and disk below. A write to a key drops what was prefetched for it. This is
+   * what a processor's `prefetch` calls for the keys its `process` will read.
+   */
+  prefetch(keys: readonly K[]): Promise<void>;
   put(key: K, value: V): void;
   putAll(entries: readonly KeyValue<K, V>[]): void;
   /** Stores `value` only if absent; returns the value that was there. */

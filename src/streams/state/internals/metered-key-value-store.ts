@@ -15,6 +15,15 @@ import { StoreMetrics } from './store-metrics.js';
 export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueBytesStore> implements KeyValueStore<K, V> {
   private metrics: StoreMetrics = StoreMetrics.create(null, '', '');
   private topic: string;
+  /**
+   * What the last `prefetch` read, by key (null: absent); a write deletes its key. Only string
+   * and number keys: a map compares objects (Buffers) by identity, so an equal key in another
+   * object would miss the write that should have deleted it.
+   */
+  private prefetched = new Map<K, Buffer | null>();
+  /** Prefetches still reading, and the keys written meanwhile (their reads may be stale). */
+  private prefetching = 0;
+  private readonly writtenWhilePrefetching = new Set<K>();
 
   constructor(
     inner: BufferedKeyValueBytesStore,
@@ -36,6 +45,11 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
 
   async get(key: K): Promise<V | undefined> {
     this.lifecycle.assertOpen('get');
+    const known = this.prefetched.get(key);
+    if (known !== undefined) {
+      this.metrics.count('get');
+      return known === null ? undefined : this.decodeValue(known);
+    }
     const stop = this.metrics.time('get');
     try {
       const value = await this.inner.get(this.keyBytes(key));
@@ -48,6 +62,11 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
   /** Counted as a `get`; not timed (it never waits). */
   getIfCached(key: K): V | undefined | NotCached {
     this.lifecycle.assertOpen('get');
+    const known = this.prefetched.get(key);
+    if (known !== undefined) {
+      this.metrics.count('get');
+      return known === null ? undefined : this.decodeValue(known);
+    }
     const value = this.inner.getIfCached(this.keyBytes(key));
     if (value === NOT_CACHED) return NOT_CACHED;
     this.metrics.count('get');
@@ -65,20 +84,44 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     }
   }
 
+  /** Counted and timed as a `getMany`. */
+  async prefetch(keys: readonly K[]): Promise<void> {
+    this.lifecycle.assertOpen('getMany');
+    const stop = this.metrics.time('getMany');
+    this.prefetching++;
+    try {
+      const values = await this.inner.getMany(keys.map((key) => this.keyBytes(key)));
+      const prefetched = new Map<K, Buffer | null>();
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (isValueKey(key) && !this.writtenWhilePrefetching.has(key)) prefetched.set(key, values[i] ?? null);
+      }
+      this.prefetched = prefetched;
+    } finally {
+      if (--this.prefetching === 0) this.writtenWhilePrefetching.clear();
+      stop();
+    }
+  }
+
   put(key: K, value: V): void {
     this.lifecycle.assertOpen('put');
     this.metrics.count('put');
+    this.forgetPrefetched(key);
     this.inner.put(this.keyBytes(key), this.valueBytes(value));
   }
 
   putAll(entries: readonly KeyValue<K, V>[]): void {
     this.lifecycle.assertOpen('putAll');
     this.metrics.count('putAll');
-    for (const { key, value } of entries) this.inner.put(this.keyBytes(key), this.valueBytes(value));
+    for (const { key, value } of entries) {
+      this.forgetPrefetched(key);
+      this.inner.put(this.keyBytes(key), this.valueBytes(value));
+    }
   }
 
   async putIfAbsent(key: K, value: V): Promise<V | undefined> {
     this.lifecycle.assertOpen('putIfAbsent');
+    this.forgetPrefetched(key);
     const stop = this.metrics.time('putIfAbsent');
     try {
       const previous = await this.inner.putIfAbsent(this.keyBytes(key), this.valueBytes(value));
@@ -91,6 +134,7 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
   delete(key: K): void {
     this.lifecycle.assertOpen('delete');
     this.metrics.count('delete');
+    this.forgetPrefetched(key);
     this.inner.delete(this.keyBytes(key));
   }
 
@@ -128,12 +172,14 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
 
   override async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     this.lifecycle.assertOpen('restore');
+    this.prefetched = new Map();
     await this.metrics.timed('restore', () => this.inner.restoreBatch(records));
     this.metrics.setEntries(this.inner.approximateNumEntries());
   }
 
   override async close(): Promise<void> {
     await this.lifecycle.runClose(async () => {
+      this.prefetched = new Map();
       this.metrics.close();
       await this.inner.close();
     });
@@ -143,6 +189,11 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     for await (const [key, value] of this.inner.range(from, to)) {
       yield { key: this.keySerde.deserialize(this.topic, key), value: this.decodeValue(value) };
     }
+  }
+
+  private forgetPrefetched(key: K): void {
+    this.prefetched.delete(key);
+    if (this.prefetching > 0) this.writtenWhilePrefetching.add(key);
   }
 
   private keyBytes(key: K): Buffer {
@@ -159,4 +210,8 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
   private decodeValue(bytes: Buffer): V {
     return this.valueSerde.deserialize(this.topic, bytes);
   }
+}
+
+function isValueKey(key: unknown): boolean {
+  return typeof key === 'string' || typeof key === 'number';
 }

@@ -84,6 +84,39 @@ describe.each(VARIANTS)('KeyValueStore contract ($label)', (variant) => {
     expect(seen).toEqual([{ n: 1 }]);
   });
 
+  it('prefetch keeps what it read at hand: getIfCached answers those keys without a read, and a write replaces them', async () => {
+    store.put('a', { n: 1 });
+    await store.flush();
+    await store.prefetch(['a', 'never']);
+    counters.getKeys = 0;
+    expect(store.getIfCached('a')).toEqual({ n: 1 });
+    expect(store.getIfCached('never')).toBeUndefined(); // known absent, even without a read cache
+    expect(await store.get('a')).toEqual({ n: 1 });
+    expect(counters.getKeys).toBe(0);
+    store.put('a', { n: 2 });
+    store.put('never', { n: 3 });
+    expect(store.getIfCached('a')).toEqual({ n: 2 });
+    expect(await store.get('never')).toEqual({ n: 3 });
+    store.delete('a');
+    expect(await store.get('a')).toBeUndefined();
+    // The next prefetch replaces the last: 'never' is no longer held by it.
+    await store.prefetch(['other']);
+    await store.flush();
+    expect(await store.get('never')).toEqual({ n: 3 });
+  });
+
+  it('a write made while a prefetch reads is not hidden by the value the prefetch read', async () => {
+    store.put('a', { n: 1 });
+    await store.flush();
+    const reading = store.prefetch(['a', 'b']);
+    store.put('a', { n: 2 });
+    store.delete('b');
+    await reading;
+    expect(store.getIfCached('a')).toEqual({ n: 2 });
+    expect(await store.get('a')).toEqual({ n: 2 });
+    expect(await store.get('b')).toBeUndefined();
+  });
+
   it('getMany answers in the order asked, mixing buffered, flushed and absent keys', async () => {
     store.putAll([
       { key: 'a', value: { n: 1 } },
