@@ -327,16 +327,21 @@ export class StreamThread {
     let owned: OwnedTask | undefined;
     let topic = '';
     let partition = -1;
-    for (const r of records) {
+    let key = '';
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       if (r.partition !== partition || r.topic !== topic) {
         topic = r.topic;
         partition = r.partition;
-        owned = this.taskByTopicPartition.get(`${topic}:${partition}`);
+        key = `${topic}:${partition}`;
+        owned = this.taskByTopicPartition.get(key);
       }
       // Records of a partition revoked a moment ago are dropped; its new owner re-reads them.
       if (owned) owned.task.addRecord(r);
+      // For the lag metric: the last record of each run of one partition.
+      const next = records[i + 1];
+      if (this.metrics && (next === undefined || next.partition !== partition || next.topic !== topic)) this.fetchedUpTo.set(key, r.offset + 1);
     }
-    if (this.metrics) for (const r of records) this.fetchedUpTo.set(`${r.topic}:${r.partition}`, r.offset + 1);
   }
 
   private async ensureTransaction(): Promise<void> {

@@ -77,8 +77,19 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     this.lifecycle.assertOpen('getMany');
     const stop = this.metrics.time('getMany');
     try {
-      const values = await this.inner.getMany(keys.map((key) => this.keyBytes(key)));
-      return values.map((value) => (value === undefined ? undefined : this.decodeValue(value)));
+      // Keys the last prefetch read are answered from it; only the others go to the layers below.
+      const bytes = new Array<Buffer | null | undefined>(keys.length);
+      const missing: number[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const known = this.prefetched.get(keys[i]!);
+        if (known === undefined) missing.push(i);
+        else bytes[i] = known;
+      }
+      if (missing.length > 0) {
+        const read = await this.inner.getMany(missing.map((i) => this.keyBytes(keys[i]!)));
+        for (let j = 0; j < missing.length; j++) bytes[missing[j]!] = read[j];
+      }
+      return bytes.map((value) => (value === null || value === undefined ? undefined : this.decodeValue(value)));
     } finally {
       stop();
     }

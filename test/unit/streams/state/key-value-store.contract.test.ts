@@ -92,6 +92,7 @@ describe.each(VARIANTS)('KeyValueStore contract ($label)', (variant) => {
     expect(store.getIfCached('a')).toEqual({ n: 1 });
     expect(store.getIfCached('never')).toBeUndefined(); // known absent, even without a read cache
     expect(await store.get('a')).toEqual({ n: 1 });
+    expect(await store.getMany(['never', 'a'])).toEqual([undefined, { n: 1 }]);
     expect(counters.getKeys).toBe(0);
     store.put('a', { n: 2 });
     store.put('never', { n: 3 });
