@@ -108,9 +108,7 @@ export class TemplateCatalog {
     if (!template) return { ok: false, reason: `template:unknown:${templateId}` };
     const variants = template.get(channel);
     if (!variants || variants.length === 0) return { ok: false, reason: `template:no-variant:${channel}` };
-    const language = languageOf(locale);
-    const variant =
-      variants.find((v) => v.locale === locale) ?? variants.find((v) => v.language === language) ?? variants[0]!;
+    const variant = variants.find((v) => v.locale === locale) ?? this.sameLanguage(variants, locale) ?? variants[0]!;
     const body = fill(variant.body, params);
     if (typeof body !== 'string') return { ok: false, reason: `template:missing-param:${body.missing}` };
     let subject: string | undefined;
@@ -120,5 +118,11 @@ export class TemplateCatalog {
       subject = s;
     }
     return { ok: true, subject, body, templateCode: variant.templateCode, locale: variant.locale };
+  }
+
+  /** The first variant in `locale`'s language; asked only when no variant has the exact locale. */
+  private sameLanguage(variants: readonly CompiledVariant[], locale: string): CompiledVariant | undefined {
+    const language = languageOf(locale);
+    return variants.find((v) => v.language === language);
   }
 }

@@ -32,11 +32,15 @@ export interface StreamTaskOptions {
   readonly requestCommit?: () => void;
 }
 
-type Forwarded = readonly [record: Record<unknown, unknown>, childName: string | undefined];
-
 /** The run-time form of one processor node: its instance, context and children. */
 class NodeRuntime {
-  readonly forwarded: Forwarded[] = [];
+  /**
+   * What `process` forwarded and not yet delivered: records, and the child each was forwarded
+   * to (undefined: all). Two parallel arrays rather than a pair per record, which a record
+   * passing through six nodes would allocate six times.
+   */
+  readonly forwarded: Record<unknown, unknown>[] = [];
+  readonly forwardedTo: (string | undefined)[] = [];
   children: NodeRuntime[] = [];
   constructor(
     readonly name: string,
@@ -179,7 +183,8 @@ export class StreamTask {
         this.currentMeta = null;
         if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
         try {
-          source.forwarded.push([record, undefined]);
+          source.forwarded.push(record);
+          source.forwardedTo.push(undefined);
           // Synchronous processors return nothing here: no promise per record.
           const pending = this.drain(source);
           if (pending) await pending;
@@ -311,25 +316,28 @@ export class StreamTask {
     if (forwarded.length === 0) return;
     if (forwarded.length === 1) {
       // The usual case (one record in, one out): no array copy.
-      const only = forwarded[0]!;
+      const record = forwarded[0]!;
+      const childName = node.forwardedTo[0];
       forwarded.length = 0;
-      return this.deliver(node, only);
+      node.forwardedTo.length = 0;
+      return this.deliver(node, record, childName);
     }
-    const out = forwarded.splice(0, forwarded.length);
-    for (let i = 0; i < out.length; i++) {
-      const pending = this.deliver(node, out[i]!);
-      if (pending) return pending.then(() => this.drainRest(node, out, i + 1));
+    const records = forwarded.splice(0, forwarded.length);
+    const to = node.forwardedTo.splice(0, node.forwardedTo.length);
+    for (let i = 0; i < records.length; i++) {
+      const pending = this.deliver(node, records[i]!, to[i]);
+      if (pending) return pending.then(() => this.drainRest(node, records, to, i + 1));
     }
   }
 
-  private async drainRest(node: NodeRuntime, out: Forwarded[], from: number): Promise<void> {
-    for (let i = from; i < out.length; i++) {
-      const pending = this.deliver(node, out[i]!);
+  private async drainRest(node: NodeRuntime, records: Record<unknown, unknown>[], to: (string | undefined)[], from: number): Promise<void> {
+    for (let i = from; i < records.length; i++) {
+      const pending = this.deliver(node, records[i]!, to[i]);
       if (pending) await pending;
     }
   }
 
-  private deliver(node: NodeRuntime, [record, childName]: Forwarded): void | Promise<void> {
+  private deliver(node: NodeRuntime, record: Record<unknown, unknown>, childName: string | undefined): void | Promise<void> {
     const children = node.children;
     if (childName !== undefined) {
       for (let i = 0; i < children.length; i++) {
@@ -395,7 +403,10 @@ export class StreamTask {
 
   /** After a failure, records forwarded by the failed record must not leak into the next one. */
   private discardForwarded(): void {
-    for (const rt of this.nodes.values()) rt.forwarded.length = 0;
+    for (const rt of this.nodes.values()) {
+      rt.forwarded.length = 0;
+      rt.forwardedTo.length = 0;
+    }
   }
 
   /** Routes a record-level failure through its handler: rethrow, or dead-letter and go on. */
@@ -434,7 +445,8 @@ export class StreamTask {
       taskId: this.id,
       partition: this.options.partition,
       forward: (record: Record<unknown, unknown>, childName?: string) => {
-        rt.forwarded.push([record, childName]);
+        rt.forwarded.push(record);
+        rt.forwardedTo.push(childName);
       },
       schedule: (intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable =>
         type === 'STREAM_TIME'
