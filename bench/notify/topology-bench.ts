@@ -32,7 +32,7 @@ import { STORE_NAMES } from '../../src/notify/operators/store-names.js';
 import { buildNotifyTopology } from '../../src/notify/topology.js';
 import { changelogTopicName, KafkaStreams, WorkerStreams, type StreamsConfig } from '../../src/streams/index.js';
 import { EXPECTED_KEYS_PER_TASK, type TopologyWorkerArgs } from './topology-worker.js';
-import { BOOTSTRAP, readTopic } from '../../test/support/kafka.js';
+import { BOOTSTRAP, deleteTopicsStartingWith, readTopic } from '../../test/support/kafka.js';
 import { avro, catalog, createConfiguredTopics, notificationRequest, uniqueConfig } from '../../test/integration/notify/support/notify-fixture.js';
 
 const REQUESTS = Number(process.argv[2] ?? 100_000);
@@ -234,6 +234,12 @@ function cpuNow(): { thread: number; process: number } {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A run's topics (`<prefix>.notify.*`) and changelogs (`<applicationId>-*`), once it is measured. */
+async function deleteRunTopics(config: NotifyConfig): Promise<void> {
+  const app = config.kafka.applicationId;
+  await deleteTopicsStartingWith([`${app.slice(0, -'-app'.length)}.`, `${app}-`]);
+}
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -281,6 +287,7 @@ async function priorityRun(run: number): Promise<{ p50: number; p99: number; max
     return lane.routedAt - producedAtMs.get(lane.request.messageId)!;
   });
   console.log(`  probe intake latency (produce → routed): p50 ${pct(intake, 50)} ms, p99 ${pct(intake, 99)} ms`);
+  await deleteRunTopics(config);
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies), backlogLeft };
 }
 
@@ -336,6 +343,7 @@ async function throughputRun(run: number, requestCount = REQUESTS): Promise<Thro
   const app = config.kafka.applicationId;
   const changelogs = Object.values(STORE_NAMES).map((s) => changelogTopicName(app, s));
   const produced = await endOffsets([t.lanes.critical.name, t.lanes.normal.name, t.lanes.bulk.name, t.feedback.name, t.billing.name, ...changelogs], (topic) => (topic === t.billing.name ? t.billing.partitions : PARTITIONS));
+  await deleteRunTopics(config);
   return { perSecond: counted / seconds, seconds, produces: produced, consumes: intake + dispatch + feedback, store };
 }
 

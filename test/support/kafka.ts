@@ -21,6 +21,22 @@ export async function createTopics(topics: readonly { name: string; partitions: 
   }
 }
 
+/**
+ * Deletes every topic whose name starts with one of `prefixes`. Benchmarks create fresh topics
+ * per run; left behind, a few hundred runs hold tens of thousands of partitions, whose open
+ * segment files slow the broker and finally exhaust its file descriptors.
+ */
+export async function deleteTopicsStartingWith(prefixes: readonly string[]): Promise<number> {
+  const admin = new KafkaAdmin({ 'bootstrap.servers': BOOTSTRAP });
+  try {
+    const doomed = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+    await Promise.all(doomed.map((t) => admin.deleteTopic(t)));
+    return doomed.length;
+  } finally {
+    await admin.close();
+  }
+}
+
 export interface TestRecord {
   key: Buffer | string | null;
   value: Buffer | string | null;
