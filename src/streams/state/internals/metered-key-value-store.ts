@@ -45,11 +45,8 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
 
   async get(key: K): Promise<V | undefined> {
     this.lifecycle.assertOpen('get');
-    const known = this.prefetched.get(key);
-    if (known !== undefined) {
-      this.metrics.count('get');
-      return known === null ? undefined : this.decodeValue(known);
-    }
+    const known = this.fromPrefetch(key);
+    if (known !== NOT_CACHED) return known;
     const stop = this.metrics.time('get');
     try {
       const value = await this.inner.get(this.keyBytes(key));
@@ -62,11 +59,8 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
   /** Counted as a `get`; not timed (it never waits). */
   getIfCached(key: K): V | undefined | NotCached {
     this.lifecycle.assertOpen('get');
-    const known = this.prefetched.get(key);
-    if (known !== undefined) {
-      this.metrics.count('get');
-      return known === null ? undefined : this.decodeValue(known);
-    }
+    const known = this.fromPrefetch(key);
+    if (known !== NOT_CACHED) return known;
     const value = this.inner.getIfCached(this.keyBytes(key));
     if (value === NOT_CACHED) return NOT_CACHED;
     this.metrics.count('get');
@@ -200,6 +194,14 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     for await (const [key, value] of this.inner.range(from, to)) {
       yield { key: this.keySerde.deserialize(this.topic, key), value: this.decodeValue(value) };
     }
+  }
+
+  /** The value the last prefetch read for `key` (counted as a get), or NOT_CACHED. */
+  private fromPrefetch(key: K): V | undefined | NotCached {
+    const known = this.prefetched.get(key);
+    if (known === undefined) return NOT_CACHED;
+    this.metrics.count('get');
+    return known === null ? undefined : this.decodeValue(known);
   }
 
   private forgetPrefetched(key: K): void {
