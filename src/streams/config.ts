@@ -43,8 +43,20 @@ export interface StreamsConfig {
    * behind a bulk backlog 481 ms instead of 345 ms (bench/notify/RESULTS.md).
    */
   readonly recordsPerTurn?: number;
-  /** Where `continue` handlers send failed records. */
+  /**
+   * Where `continue` handlers send failed records, with Kafka Streams' `__streams.errors.*`
+   * headers (KIP-1034). The topic must exist. Setting it makes every handler default to
+   * `continue`: a record that cannot be read, processed or produced is dead-lettered and the
+   * task goes on. Without it every handler defaults to `fail`.
+   */
   readonly deadLetterTopic?: string | null;
+  /**
+   * Largest dead-letter record, key, value and headers together. A failed record larger than
+   * this is dead-lettered without its value (then without its key and headers), with a header
+   * saying how many bytes were left out. Default 900,000: under the producer's
+   * `message.max.bytes` (1,000,000) and the broker's default topic limit.
+   */
+  readonly deadLetterMaxBytes?: number;
   readonly deserializationHandler?: ExceptionHandler | 'fail' | 'continue';
   readonly processingHandler?: ExceptionHandler | 'fail' | 'continue';
   readonly productionHandler?: ExceptionHandler | 'fail' | 'continue';
@@ -62,6 +74,9 @@ export interface StreamsConfig {
   readonly metrics?: Registry | null;
   readonly logger?: StreamsLogger;
 }
+
+/** See {@link StreamsConfig.deadLetterMaxBytes}. */
+export const DEFAULT_DEAD_LETTER_MAX_BYTES = 900_000;
 
 export interface ResolvedStreamsConfig extends Required<Omit<StreamsConfig, 'deserializationHandler' | 'processingHandler' | 'productionHandler'>> {
   readonly deserializationHandler: ExceptionHandler;
@@ -102,9 +117,10 @@ export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
     bufferedRecordsPerPartition: positiveInt('bufferedRecordsPerPartition', c.bufferedRecordsPerPartition, 4000),
     recordsPerTurn: positiveInt('recordsPerTurn', c.recordsPerTurn, 3000),
     deadLetterTopic: c.deadLetterTopic ?? null,
+    deadLetterMaxBytes: positiveInt('deadLetterMaxBytes', c.deadLetterMaxBytes, DEFAULT_DEAD_LETTER_MAX_BYTES),
     deserializationHandler: handler('deserializationHandler', c.deserializationHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),
-    processingHandler: handler('processingHandler', c.processingHandler),
-    productionHandler: handler('productionHandler', c.productionHandler),
+    processingHandler: handler('processingHandler', c.processingHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),
+    productionHandler: handler('productionHandler', c.productionHandler ?? (c.deadLetterTopic ? 'continue' : 'fail')),
     replicationFactor: positiveInt('replicationFactor', c.replicationFactor, 1),
     checkpointIntervalMs: positiveInt('checkpointIntervalMs', c.checkpointIntervalMs, 10_000),
     sessionTimeoutMs: positiveInt('sessionTimeoutMs', c.sessionTimeoutMs, 10_000),

@@ -73,6 +73,28 @@ export class ProcessingError extends StreamsError {
   }
 }
 
+/**
+ * A record could not be produced because of what it is, not because of the broker: larger than
+ * the producer or the topic accepts, or refused by the broker as invalid. The production
+ * handler decides: fail, or dead-letter the input record and go on.
+ */
+export class ProductionError extends StreamsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('PRODUCTION', message, options);
+  }
+}
+
+/**
+ * A processor handed a store something no store can hold: an empty key, or a null value to
+ * `put`. A fault of the record (or the code) at hand, not of the store: the processing handler
+ * decides, as for any other processing failure.
+ */
+export class StoreArgumentError extends StreamsError {
+  constructor(message: string) {
+    super('PROCESSING', message);
+  }
+}
+
 /** A state store failed to read or write. The task is closed; its state is restored on restart. */
 export class StoreError extends StreamsError {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -91,6 +113,26 @@ export class TaskMigratedError extends StreamsError {
 export class TaskCorruptedError extends StreamsError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('TASK_CORRUPTED', message, options);
+  }
+}
+
+/**
+ * True for failures of the machinery rather than of one record: a store, the broker, a bug,
+ * a task that moved. They never reach a record's exception handler.
+ */
+export function isInfrastructureFailure(err: unknown): boolean {
+  if (!(err instanceof StreamsError)) return false;
+  switch (err.code) {
+    case 'STORE':
+    case 'KAFKA':
+    case 'ILLEGAL_STATE':
+    case 'TASK_MIGRATED':
+    case 'TASK_CORRUPTED':
+    case 'TOPOLOGY_INVALID':
+    case 'CONFIG_INVALID':
+      return true;
+    default:
+      return false;
   }
 }
 

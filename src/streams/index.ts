@@ -29,9 +29,12 @@ export {
   DeserializationError,
   SerializationError,
   ProcessingError,
+  ProductionError,
+  StoreArgumentError,
   StoreError,
   TaskMigratedError,
   TaskCorruptedError,
   KafkaError,
+  isInfrastructureFailure,
 } from './errors.js';
 export type { StreamsErrorCode } from './errors.js';

@@ -46,8 +46,8 @@ export interface TestRecord {
 }
 
 /** Produces records and waits until all are acknowledged. Keys hash like Java clients'. */
-export async function produce(topic: string, records: readonly TestRecord[]): Promise<void> {
-  const producer = new KafkaJs.Producer({ 'bootstrap.servers': BOOTSTRAP, partitioner: 'murmur2_random', 'linger.ms': 5, dr_cb: true, 'delivery.report.only.error': true } as never);
+export async function produce(topic: string, records: readonly TestRecord[], config: Record<string, string | number> = {}): Promise<void> {
+  const producer = new KafkaJs.Producer({ 'bootstrap.servers': BOOTSTRAP, partitioner: 'murmur2_random', 'linger.ms': 5, dr_cb: true, 'delivery.report.only.error': true, ...config } as never);
   await new Promise<void>((res, rej) => producer.connect({}, (err) => (err ? rej(err) : res())));
   let failed: unknown = null;
   producer.on('delivery-report', (err) => {

@@ -35,3 +35,9 @@ export function isGroupRebalanceError(err: unknown): boolean {
   const code = err instanceof KafkaError ? (err.cause as LibrdKafkaErrorLike | undefined)?.code : undefined;
   return code !== undefined && GROUP_MOVED_ON.has(code);
 }
+
+/** True when a transactional call failed in a way that aborting the transaction recovers from. */
+export function isAbortableTransactionError(err: unknown): boolean {
+  const cause = err instanceof KafkaError ? (err.cause as (LibrdKafkaErrorLike & { isTxnRequiresAbort?: boolean }) | undefined) : undefined;
+  return cause?.isTxnRequiresAbort === true && cause.isFatal !== true;
+}

@@ -69,7 +69,11 @@ export class KafkaStreams {
     if (this.streamsState !== 'CREATED') throw new IllegalStateError(`start() called in state ${this.streamsState}`);
     this.streamsState = 'STARTING';
     const sourceTopics = this.subTopologies.flatMap((s) => s.sourceTopics);
-    const counts = await this.admin.partitionCounts([...sourceTopics, ...this.topology.sinkTopics()]);
+    const dlq = this.config.deadLetterTopic;
+    const counts = await this.admin.partitionCounts([...sourceTopics, ...this.topology.sinkTopics(), ...(dlq ? [dlq] : [])]);
+    if (dlq && !counts.has(dlq)) {
+      throw new TopologyError(`dead-letter topic ${dlq} does not exist; create it first (failed records go there)`);
+    }
     const changelogs: TopicSpec[] = [];
     for (const sub of this.subTopologies) {
       const missing = sub.sourceTopics.filter((t) => !counts.has(t));

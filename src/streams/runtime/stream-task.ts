@@ -1,10 +1,10 @@
-import { IllegalStateError, ProcessingError, SerializationError, StreamsError, TopologyError } from '../errors.js';
+import { IllegalStateError, isInfrastructureFailure, ProcessingError, ProductionError, SerializationError, StreamsError, TopologyError } from '../errors.js';
 import type { Cancellable, Processor, ProcessorContext, PunctuationType, Punctuator } from '../processor/processor.js';
 import { Record, type RecordMetadata } from '../processor/record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ProcessorNode, SinkNode, SourceNode, SubTopology, Topology } from '../topology/topology.js';
 import type { ExceptionHandler, FailedRecord, FailureStage, RawRecord } from './exception-handlers.js';
-import { deadLetterHeaders } from './exception-handlers.js';
+import { deadLetterRecord } from './exception-handlers.js';
 import { PartitionGroup } from './partition-group.js';
 import { PunctuationSchedule } from './punctuation-schedule.js';
 import type { RecordCollector } from './record-collector.js';
@@ -27,8 +27,12 @@ export interface StreamTaskOptions {
   readonly productionHandler: ExceptionHandler;
   /** Where `continue` sends the failed record; null drops it after logging. */
   readonly deadLetterTopic: string | null;
+  /** Largest dead-letter record (key, value, headers) to produce; what does not fit is left out. */
+  readonly deadLetterMaxBytes: number;
   readonly metrics: TaskMetrics | null;
   readonly onDeadLetter?: (failure: FailedRecord) => void;
+  /** A batched prefetch failed and the batch goes on without it (logged by the owner). */
+  readonly onPrefetchFailure?: (error: Error) => void;
   readonly requestCommit?: () => void;
 }
 
@@ -170,7 +174,17 @@ export class StreamTask {
       records[i] = this.deserialize(raw, entry);
       sources[i] = entry.runtime;
     }
-    if (this.recordPrefetch) await this.prefetch(records, sources);
+    if (this.recordPrefetch) {
+      try {
+        await this.prefetch(records, sources);
+      } catch (err) {
+        if (isInfrastructureFailure(err)) throw err;
+        // One record spoiled the batched read (a key no store can hold, a processor bug). The
+        // read only warms state: without it each record reads for itself, and only the record
+        // at fault fails, through its handler.
+        this.options.onPrefetchFailure?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
 
     const started = this.options.metrics ? performance.now() : 0;
     const streamPunctuations = this.streamPunctuations;
@@ -245,10 +259,15 @@ export class StreamTask {
       for (const node of this.options.subTopology.nodes) {
         const rt = this.nodes.get(node.name)!;
         if (!rt.processor?.flush) continue;
-        const result = rt.processor.flush();
-        if (isPromise(result)) await result;
-        const pending = this.drain(rt);
-        if (pending) await pending;
+        try {
+          const result = rt.processor.flush();
+          if (isPromise(result)) await result;
+          const pending = this.drain(rt);
+          if (pending) await pending;
+        } catch (err) {
+          this.discardForwarded();
+          this.handleFailure('process', err, null, node.name);
+        }
       }
     }
     for (const store of this.options.stores.values()) await store.flush();
@@ -307,7 +326,11 @@ export class StreamTask {
         if (child.processor?.prefetch) work.push(child.processor.prefetch(list));
       }
     }
-    if (work.length > 0) await Promise.all(work);
+    if (work.length === 0) return;
+    // All settle before a failure is reported, so no read of this batch is still in flight
+    // when the records are processed without it.
+    const results = await Promise.allSettled(work);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   /** Hands everything `node` forwarded to its children, depth first. Sync unless a child awaits. */
@@ -380,7 +403,14 @@ export class StreamTask {
       return;
     }
     const partition = sink.partitioner ? sink.partitioner(sink.topic, record.key, record.value, this.options.collector.partitionsFor(sink.topic)) : undefined;
-    this.options.collector.send(sink.topic, partition, key, value, record.timestamp, record.headers);
+    try {
+      this.options.collector.send(sink.topic, partition, key, value, record.timestamp, record.headers);
+    } catch (err) {
+      // The record itself cannot be produced (too large, invalid); a broker that is away or a
+      // producer that failed is not the record's fault and stops the task.
+      if (!(err instanceof ProductionError)) throw err;
+      this.handleFailure('produce', err, this.current, sink.name);
+    }
   }
 
   private async runPunctuations(
@@ -411,13 +441,8 @@ export class StreamTask {
 
   /** Routes a record-level failure through its handler: rethrow, or dead-letter and go on. */
   private handleFailure(stage: FailureStage, err: unknown, raw: RawRecord | null, node: string): void {
-    if (err instanceof StreamsError && (err.code === 'STORE' || err.code === 'KAFKA' || err.code === 'ILLEGAL_STATE' || err.code === 'TASK_MIGRATED' || err.code === 'TASK_CORRUPTED' || err.code === 'TOPOLOGY_INVALID')) {
-      throw err; // infrastructure failures never reach a handler
-    }
-    const error =
-      err instanceof Error
-        ? err
-        : new ProcessingError(String(err));
+    if (isInfrastructureFailure(err)) throw err; // infrastructure failures never reach a handler
+    const error = err instanceof Error ? err : new ProcessingError(String(err));
     const failure: FailedRecord = { stage, error, record: raw, node };
     const handler =
       stage === 'deserialize'
@@ -433,7 +458,8 @@ export class StreamTask {
     this.options.metrics?.recordDropped(stage);
     this.options.onDeadLetter?.(failure);
     if (raw && this.options.deadLetterTopic) {
-      this.options.collector.send(this.options.deadLetterTopic, undefined, raw.key, raw.value, raw.timestamp, deadLetterHeaders(failure));
+      const dead = deadLetterRecord(failure, this.options.deadLetterMaxBytes, this.id);
+      this.options.collector.send(this.options.deadLetterTopic, undefined, dead.key, dead.value, raw.timestamp, dead.headers);
     }
   }
 

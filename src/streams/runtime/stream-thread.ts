@@ -3,11 +3,11 @@ import type { ResolvedStreamsConfig } from '../config.js';
 import { StreamsError } from '../errors.js';
 import type { KafkaAdmin } from '../kafka/admin.js';
 import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
-import { STREAM_PRODUCER_DEFAULTS, StreamProducer } from '../kafka/producer.js';
-import { isGroupRebalanceError } from '../kafka/promisify.js';
+import { STREAM_PRODUCER_DEFAULTS, StreamProducer, type RefusedRecord } from '../kafka/producer.js';
+import { isAbortableTransactionError, isGroupRebalanceError } from '../kafka/promisify.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { ChangelogReader } from './changelog-reader.js';
-import type { RawRecord } from './exception-handlers.js';
+import { DEAD_LETTER_HEADERS, deadLetterRecord, type FailedRecord, type RawRecord } from './exception-handlers.js';
 import type { RecordCollector } from './record-collector.js';
 import { StateManager } from './state-manager.js';
 import { StreamTask } from './stream-task.js';
@@ -50,6 +50,10 @@ export class StreamThread {
   private readonly lowWeight: GroupConsumer | null;
   private readonly lowWeightTopics = new Set<string>();
   private producer: StreamProducer;
+  /** Whether the producer sends one record per batch (after a refused batch; see newProducer). */
+  private isolating = false;
+  /** Refusals recovered from since the last successful commit. */
+  private refusalRecoveries = 0;
   private readonly restorer: ChangelogReader;
   private readonly tasks = new Map<string, OwnedTask>();
   private readonly subByLeader = new Map<string, SubTopology>();
@@ -115,9 +119,15 @@ export class StreamThread {
     };
   }
 
-  /** A producer for this thread; under exactly-once each one gets a transactional id of its own. */
-  private newProducer(): StreamProducer {
+  /**
+   * A producer for this thread; under exactly-once each one gets a transactional id of its own.
+   * An `isolating` producer sends every record in a batch of its own: the broker refuses whole
+   * batches, so after a refusal the records since the last commit are produced again this way
+   * to learn which of them the broker refuses (see {@link recoverFromRefusal}).
+   */
+  private newProducer(isolating = false): StreamProducer {
     const config = this.config;
+    this.isolating = isolating;
     return new StreamProducer({
       'bootstrap.servers': config.bootstrapServers,
       'client.id': `${config.applicationId}-${this.name}`,
@@ -127,7 +137,37 @@ export class StreamThread {
         ? { 'transactional.id': `${config.applicationId}-${this.name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
         : {}),
       ...config.producerConfig,
+      ...(isolating ? { 'batch.num.messages': 1, 'linger.ms': 0 } : {}),
     });
+  }
+
+  /** Closes the producer and starts another (records still queued in the old one are dropped). */
+  private async replaceProducer(isolating: boolean): Promise<void> {
+    await this.producer.close();
+    this.producer = this.newProducer(isolating);
+    await this.producer.connect();
+  }
+
+  /**
+   * The broker refused records since the last commit (the transaction, under exactly-once, is
+   * already aborted). The tasks go back to the last commit and process the same records again:
+   * - when the refused records came in batches (several refused at once), with an isolating
+   *   producer, so that only the records at fault are refused the next time;
+   * - when each refused record is known, with a normal producer that refuses exactly those up
+   *   front, so each goes to its task's production handler with the input record at hand.
+   * A refusal that keeps coming back (the records are not produced the same way twice) fails
+   * the thread rather than loop.
+   */
+  private async recoverFromRefusal(refused: readonly RefusedRecord[]): Promise<void> {
+    if (++this.refusalRecoveries > 3) throw refused[0]!.error;
+    const known = this.isolating || refused.length === 1;
+    this.config.logger.warn(
+      { thread: this.name, refused: refused.length, known, errors: [...new Set(refused.map((r) => `${r.topic}: ${r.error.message}`))] },
+      known ? 'records refused by the broker; processing again from the last commit, refusing them up front' : 'a batch refused by the broker; processing again from the last commit, one record per batch',
+    );
+    await this.replaceProducer(!known);
+    if (known) this.producer.refuseAgain(refused);
+    this.reviveRequested = true;
   }
 
   get state(): ThreadState {
@@ -377,17 +417,24 @@ export class StreamThread {
           if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
           await this.producer.commitTransaction();
         } catch (err) {
-          if (!isGroupRebalanceError(err)) throw err;
-          // The offsets belong to a generation the group left behind, so the transaction
-          // cannot commit: abort it, and with it every output and store change since the last
-          // commit; the tasks restart from there (see reviveTasks).
-          this.config.logger.warn({ thread: this.name, err }, 'commit failed while the group rebalanced; transaction aborted, tasks restart from the last commit');
-          await this.producer.abortTransaction();
+          // The offsets belong to a generation the group left behind, records were refused (one
+          // refused record fails the whole transaction), or the transaction failed otherwise in
+          // a way an abort recovers from: abort it, and with it every output and store change
+          // since the last commit; the tasks restart from there (see reviveTasks).
+          const aborted = await this.producer.abortTransaction().then(
+            () => true,
+            () => false,
+          );
+          const refused = await this.producer.settleRefused();
+          if (!aborted || !(isGroupRebalanceError(err) || refused.length > 0 || isAbortableTransactionError(err))) throw err;
+          if (refused.length > 0) {
+            await this.recoverFromRefusal(refused);
+            return false;
+          }
+          this.config.logger.warn({ thread: this.name, err }, 'commit failed; transaction aborted, tasks restart from the last commit');
           // After an abort with records in flight the producer's sequence numbers may be off
           // (the broker answers OUT_OF_ORDER_SEQUENCE); a new producer starts clean.
-          await this.producer.close();
-          this.producer = this.newProducer();
-          await this.producer.connect();
+          await this.replaceProducer(false);
           this.reviveRequested = true;
           return false;
         } finally {
@@ -396,6 +443,16 @@ export class StreamThread {
       }
     } else {
       await this.producer.flush();
+      const refused = this.producer.takeRefused();
+      if (refused.length > 0) {
+        // Known one by one: dead-letter them and commit. Refused in batches: the records since
+        // the last commit are processed again (at-least-once allows the repeats) one per batch.
+        if (this.isolating || refused.length === 1) await this.deadLetterRefused(refused);
+        else {
+          await this.recoverFromRefusal(refused);
+          return false;
+        }
+      }
       for (const o of offsets) this.uncommitted.set(`${o.topic}:${o.partition}`, o);
       try {
         this.consumer.commitSync([...this.uncommitted.values()]);
@@ -413,11 +470,41 @@ export class StreamThread {
         await Promise.all(running.map((owned) => this.writeCheckpoint(owned)));
       }
     }
+    this.refusalRecoveries = 0;
+    // The records that were refused in batches are past: back to batching.
+    if (this.isolating) await this.replaceProducer(false);
     this.commitRequested = false;
     this.lastCommitMs = Date.now();
     this.metrics?.commits.inc();
     this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
     return true;
+  }
+
+  /**
+   * At-least-once: records the broker refused after they were sent (too large for the topic's
+   * own limit, invalid) go to the production handler. Their input records are committed with
+   * the rest, so `continue` dead-letters the refused output record itself, with the topic it was
+   * meant for; `fail` stops the thread as any failed flush does.
+   */
+  private async deadLetterRefused(refused: readonly RefusedRecord[]): Promise<void> {
+    const dlq = this.config.deadLetterTopic;
+    for (const r of refused) {
+      const failure: FailedRecord = {
+        stage: 'produce',
+        error: r.error,
+        record: { topic: r.topic, partition: r.partition, offset: -1, timestamp: Date.now(), key: r.key, value: r.value, headers: {} },
+        node: r.topic,
+      };
+      if (this.config.productionHandler(failure) === 'fail') throw r.error;
+      this.metrics?.dropped.labels(this.name, 'produce').inc();
+      this.config.logger.warn({ thread: this.name, topic: r.topic, error: r.error.message }, 'record refused by the broker; dead-lettered');
+      if (dlq === null || r.topic === dlq) continue;
+      const dead = deadLetterRecord(failure, this.config.deadLetterMaxBytes);
+      this.producer.send(dlq, undefined, dead.key, dead.value, failure.record!.timestamp, { ...dead.headers, [DEAD_LETTER_HEADERS.outputTopic]: Buffer.from(r.topic) });
+    }
+    await this.producer.flush();
+    // A dead letter the broker refuses too is dropped, not retried: it was logged above.
+    for (const r of this.producer.takeRefused()) this.config.logger.error({ thread: this.name, topic: r.topic, error: r.error.message }, 'dead-letter record refused by the broker; dropped');
   }
 
   /**
@@ -518,7 +605,9 @@ export class StreamThread {
       processingHandler: this.config.processingHandler,
       productionHandler: this.config.productionHandler,
       deadLetterTopic: this.config.deadLetterTopic,
+      deadLetterMaxBytes: this.config.deadLetterMaxBytes,
       metrics: this.metrics?.forTask(id) ?? null,
+      onPrefetchFailure: (err) => this.config.logger.warn({ task: id, err }, 'batched state read failed; the batch goes on reading record by record'),
       onDeadLetter: (f) => this.config.logger.warn({ task: id, stage: f.stage, node: f.node, topic: f.record?.topic, partition: f.record?.partition, offset: f.record?.offset, error: f.error.message }, 'record dead-lettered'),
       requestCommit: () => {
         this.commitRequested = true;

@@ -10,6 +10,7 @@ import type { WindowStore } from '../state/window-store.js';
 import type { Topology } from '../topology/topology.js';
 import { type ExceptionHandler, type RawRecord, continueOnError, failOnError } from '../runtime/exception-handlers.js';
 import type { RecordCollector } from '../runtime/record-collector.js';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '../config.js';
 import { StateManager } from '../runtime/state-manager.js';
 import { StreamTask } from '../runtime/stream-task.js';
 
@@ -17,10 +18,14 @@ export interface TopologyTestDriverOptions {
   readonly applicationId?: string;
   /** Start of the mock wall clock (epoch ms). Defaults to 0. */
   readonly initialWallClockTimeMs?: number;
-  /** Where `continue` handlers send failed records. Setting it makes undecodable input `continue`. */
+  /**
+   * Where `continue` handlers send failed records. Setting it makes every handler `continue`
+   * unless given, as in the runtime.
+   */
   readonly deadLetterTopic?: string;
   readonly deserializationHandler?: ExceptionHandler;
   readonly processingHandler?: ExceptionHandler;
+  readonly productionHandler?: ExceptionHandler;
   /** Folder for persistent stores; a temporary one (removed on close) by default. */
   readonly stateDir?: string;
 }
@@ -93,9 +98,10 @@ export class TopologyTestDriver {
         collector,
         wallClock: () => this.wallClockMs,
         deserializationHandler: options.deserializationHandler ?? (deadLetterTopic ? continueOnError : failOnError),
-        processingHandler: options.processingHandler ?? failOnError,
-        productionHandler: failOnError,
+        processingHandler: options.processingHandler ?? (deadLetterTopic ? continueOnError : failOnError),
+        productionHandler: options.productionHandler ?? (deadLetterTopic ? continueOnError : failOnError),
         deadLetterTopic,
+        deadLetterMaxBytes: DEFAULT_DEAD_LETTER_MAX_BYTES,
         metrics: null,
       });
       ref.task = task;

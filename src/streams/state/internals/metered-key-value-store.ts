@@ -1,4 +1,4 @@
-import { StoreError } from '../../errors.js';
+import { StoreArgumentError } from '../../errors.js';
 import { WrappedStore } from './wrapped-store.js';
 import type { Serde } from '../../serde/serde.js';
 import { NOT_CACHED, type KeyValue, type KeyValueStore, type NotCached } from '../key-value-store.js';
@@ -147,15 +147,15 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     this.lifecycle.assertOpen('range');
     this.metrics.count('range');
     return this.typed(
-      from === null ? null : this.keyBytes(from),
-      to === null ? null : this.keyBytes(to),
+      from === null ? null : this.keySerde.serialize(this.topic, from),
+      to === null ? null : this.keySerde.serialize(this.topic, to),
     );
   }
 
   prefixScan(prefix: K): AsyncIterable<KeyValue<K, V>> {
     this.lifecycle.assertOpen('prefixScan');
     this.metrics.count('prefixScan');
-    const from = this.keyBytes(prefix);
+    const from = this.keySerde.serialize(this.topic, prefix);
     return this.typed(from, prefixUpperBound(from));
   }
 
@@ -209,13 +209,16 @@ export class MeteredKeyValueStore<K, V> extends WrappedStore<BufferedKeyValueByt
     if (this.prefetching > 0) this.writtenWhilePrefetching.add(key);
   }
 
+  /** A point key's bytes; stores cannot hold an empty key (RocksDB's binding refuses it). */
   private keyBytes(key: K): Buffer {
-    return this.keySerde.serialize(this.topic, key);
+    const bytes = this.keySerde.serialize(this.topic, key);
+    if (bytes.length === 0) throw new StoreArgumentError(`store "${this.name}": empty key ${JSON.stringify(key)}; a key must serialize to at least one byte`);
+    return bytes;
   }
 
   private valueBytes(value: V): Buffer {
     if (value === null || value === undefined) {
-      throw new StoreError(`store "${this.name}": null or undefined value; use delete() to remove a key`);
+      throw new StoreArgumentError(`store "${this.name}": null or undefined value; use delete() to remove a key`);
     }
     return this.valueSerde.serialize(this.topic, value);
   }

@@ -1,4 +1,4 @@
-import { StoreError } from '../../errors.js';
+import { StoreArgumentError } from '../../errors.js';
 import { WrappedStore } from './wrapped-store.js';
 import type { Serde } from '../../serde/serde.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
@@ -42,7 +42,7 @@ export class MeteredWindowStore<K, V> extends WrappedStore<BufferedWindowBytesSt
     this.lifecycle.assertOpen('put');
     checkWindowStart(this.name, windowStart);
     if (value === null || value === undefined) {
-      throw new StoreError(`store "${this.name}": null or undefined value for a window`);
+      throw new StoreArgumentError(`store "${this.name}": null or undefined value for a window`);
     }
     this.metrics.count('put');
     this.inner.put(this.keySerde.serialize(this.topic, key), windowStart, this.valueSerde.serialize(this.topic, value));
