@@ -105,6 +105,7 @@ export class NotifyService {
       state: () => this.state,
       intake: new RequestIntake(this.producer, config.topics.requests.name),
       tokens,
+      limits: config.limits,
       trace: new FeedbackTrace({ bootstrapServers: config.kafka.bootstrapServers, clientConfig: config.kafka.clientConfig, topic: config.topics.feedback.name }),
     });
     this.port = await this.http.listen();

@@ -6,6 +6,13 @@ export { buildNotifyTopology, NODE_NAMES, type NotifyTopologyDeps } from './topo
 export type { ChannelSender, OutboundMessage, SendResult } from './channel-sender.js';
 export { toDeliveryReport } from './delivery-report.js';
 export { loadConfig, parseConfigText, validateConfig, ConfigError, DEFAULT_CONFIG_FILE, type NotifyConfig, type LoadConfigOptions } from './config/index.js';
+export {
+  checkRequestLimits,
+  checkContentLimits,
+  DEFAULT_REQUEST_LIMITS,
+  type RequestLimits,
+  type LimitViolation,
+} from './domain/request-limits.js';
 export { STORE_NAMES } from './operators/store-names.js';
 export { TERMINAL_STATUSES } from './operators/feedback.js';
 export { loadSchemaCatalog, defaultSchemaDir, type SchemaCatalog } from './schemas/schema-catalog.js';

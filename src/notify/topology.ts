@@ -108,6 +108,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
           templates,
           blockedWords: new BlockedWords(config.blockedWords),
           quietHours: new QuietHours(config.quietHours.rules, config.quietHours.defaultTimeZone),
+          limits: config.limits,
           subscriptionStore: STORE_NAMES.subscriptions,
           feedbackChild: N.intakeFeedbackSink,
           nextChild: N.dedupe,

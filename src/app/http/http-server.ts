@@ -5,20 +5,19 @@
  *   GET  /healthz                 200 while the process runs
  *   GET  /readyz                  200 when every assigned task is restored and running, else 503
  *   GET  /metrics                 Prometheus text (engine, stores, channels, HTTP)
- *   POST /v1/messages             202 {messageId} once durably written; 400/401/403/413/503
+ *   POST /v1/messages             202 {messageId} once durably written; 400/401/403/413/415/503
  *   GET  /v1/messages/{messageId} the trace as JSON; 404 when there are no events (yet)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../../notify/index.js';
 import { Counter, Registry } from 'prom-client';
 import { appCodecs } from '../codecs.js';
 import { KafkaUnavailableError } from '../kafka/durable-producer.js';
 import { parseRequestBody } from '../intake/request-body.js';
 import type { RequestIntake, TokenTable } from '../intake/request-intake.js';
 import type { FeedbackTrace } from '../trace/feedback-trace.js';
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpServerOptions {
   readonly port: number;
@@ -35,16 +34,25 @@ export interface HttpServerOptions {
   readonly intake?: RequestIntake;
   readonly tokens: TokenTable;
   readonly trace?: FeedbackTrace;
+  /** The input limits of `POST /v1/messages` (the configuration's `limits`); defaults otherwise. */
+  readonly limits?: RequestLimits;
 }
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(String(body['error'] ?? status));
   }
 }
+
+/**
+ * Answers that leave the request body unread close the connection: keeping it alive would mean
+ * reading (and discarding) a body of any size first.
+ */
+const CLOSE = { connection: 'close' };
 
 export class HttpServer {
   private readonly server: Server;
@@ -117,7 +125,7 @@ export class HttpServer {
       }
       throw new HttpError(404, { error: 'not found' });
     } catch (err) {
-      if (err instanceof HttpError) return this.json(res, route, err.status, err.body);
+      if (err instanceof HttpError) return this.json(res, route, err.status, err.body, err.headers);
       if (err instanceof KafkaUnavailableError) {
         this.options.logger.warn({ err, route }, 'Kafka unavailable; answering 503');
         return this.json(res, route, 503, { error: 'Kafka is unavailable; nothing was accepted, retry later' }, { 'retry-after': '5' });
@@ -141,11 +149,12 @@ export class HttpServer {
     const unit = this.authenticate(req);
     if (!this.options.intake) throw new HttpError(404, { error: 'intake is disabled on this pod' });
     if (this.draining) throw new HttpError(503, { error: 'shutting down; retry on another pod' });
-    const body = await readJson(req);
+    const limits = this.options.limits ?? DEFAULT_REQUEST_LIMITS;
+    const body = await readJson(req, limits.requestBytes);
     if (body && typeof body === 'object' && 'businessUnit' in body && typeof body.businessUnit === 'string' && body.businessUnit !== unit) {
       throw new HttpError(403, { error: `the token belongs to business unit ${unit}, not ${body.businessUnit}` });
     }
-    const parsed = parseRequestBody(body, appCodecs().request.entry.type);
+    const parsed = parseRequestBody(body, appCodecs().request.entry.type, Date.now(), limits);
     if (!parsed.ok) {
       const first = parsed.problems[0]!;
       throw new HttpError(400, { error: `${first.field}: ${first.message}`, field: first.field, problems: parsed.problems });
@@ -177,18 +186,50 @@ export class HttpServer {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/**
+ * Reads a JSON body of at most `maxBytes`. A declared Content-Length over the limit is refused
+ * before reading anything; a body that grows past it (chunked) stops being read at the chunk
+ * that crosses it — nothing past the limit is buffered — and the connection is closed after
+ * the 413.
+ */
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, { error: 'expected content-type application/json' });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-    chunks.push(chunk as Buffer);
-  }
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, { error: 'expected content-type application/json' }, CLOSE);
+  const tooLarge = (): HttpError => new HttpError(413, { error: `body larger than ${maxBytes} bytes (limits.requestBytes)` }, CLOSE);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, { error: '(body): not valid JSON', field: '(body)' });
   }

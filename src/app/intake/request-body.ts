@@ -5,17 +5,33 @@
  * never drift apart silently. `messageId` and `createdAt` may be left out (a UUID and now);
  * `sendAt`, `expireAt` and `createdAt` take epoch milliseconds or an ISO-8601 time.
  *
- * Content rules (templates, address formats, blocked words) are the topology's job: a request
- * that is well-formed but names an unknown template is accepted here and REJECTED on the
- * feedback stream, where `GET /v1/messages/{id}` shows it.
+ * Sizes follow the same input limits as the topology (`checkRequestLimits`, configured under
+ * `limits`), so a request the topology would REJECT for a field over its limit is answered 400
+ * naming that field here instead, and never written.
+ *
+ * Content rules (templates, address formats, blocked words, rendered size) are the topology's
+ * job: a request that is well-formed but names an unknown template is accepted here and REJECTED
+ * on the feedback stream, where `GET /v1/messages/{id}` shows it.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Type } from 'avsc';
-import { CATEGORY_SYMBOLS, CHANNEL_SYMBOLS, PRIORITY_SYMBOLS, type Category, type Channel, type NotificationRequest, type Priority } from '../../notify/index.js';
+import {
+  CATEGORY_SYMBOLS,
+  CHANNEL_SYMBOLS,
+  checkRequestLimits,
+  DEFAULT_REQUEST_LIMITS,
+  PRIORITY_SYMBOLS,
+  type Category,
+  type Channel,
+  type NotificationRequest,
+  type Priority,
+  type RequestLimits,
+} from '../../notify/index.js';
 
-const text = (max: number) => z.string().min(1, { message: 'must not be empty' }).max(max, { message: `at most ${max} characters` });
-const optionalText = (max: number) => text(max).nullish();
+// Maximum lengths are not repeated here: checkRequestLimits owns them (one rule for both intakes).
+const text = () => z.string().min(1, { message: 'must not be empty' });
+const optionalText = () => text().nullish();
 
 const time = z.union([
   z.number().int().nonnegative(),
@@ -29,41 +45,42 @@ const time = z.union([
   }),
 ]);
 
-const stringMap = z.record(z.string(), z.string()).refine((m) => Object.keys(m).length <= 64, { message: 'at most 64 entries' });
+const stringMap = z.record(z.string(), z.string());
 
 const recipient = z.strictObject({
-  userId: text(128),
-  phone: optionalText(32),
-  deviceToken: optionalText(512),
-  pushPlatform: optionalText(32),
-  openId: optionalText(128),
-  email: optionalText(320),
-  webhookUrl: optionalText(2048),
-  timeZone: optionalText(64),
+  userId: text(),
+  phone: optionalText(),
+  deviceToken: optionalText(),
+  pushPlatform: optionalText(),
+  openId: optionalText(),
+  email: optionalText(),
+  webhookUrl: optionalText(),
+  timeZone: optionalText(),
 });
 
 export const requestBodySchema = z.strictObject({
-  messageId: optionalText(128),
-  dedupeKey: optionalText(256),
-  businessUnit: text(64),
-  scenario: text(128),
+  messageId: optionalText(),
+  dedupeKey: optionalText(),
+  businessUnit: text(),
+  scenario: text(),
   category: z.enum(CATEGORY_SYMBOLS as [Category, ...Category[]]),
   channel: z.enum(CHANNEL_SYMBOLS as [Channel, ...Channel[]]),
   priority: z.enum(PRIORITY_SYMBOLS as [Priority, ...Priority[]]).nullish(),
   recipient,
-  templateId: text(128),
+  templateId: text(),
   templateParams: stringMap.optional(),
-  locale: optionalText(35),
+  locale: optionalText(),
   sendAt: time.nullish(),
   expireAt: time.nullish(),
   createdAt: time.optional(),
   tags: stringMap.optional(),
 });
 
-/** A field that failed, as `recipient.phone`, and why. */
+/** A field that failed, as `recipient.phone`, and why; `reason` is the feedback reason of a limit. */
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
+  readonly reason?: string;
 }
 
 export type ParseResult = { ok: true; request: NotificationRequest } | { ok: false; problems: FieldProblem[] };
@@ -73,7 +90,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a parsed JSON body and builds the Avro request; `now` fills `createdAt`. */
-export function parseRequestBody(body: unknown, avroType: Type, now = Date.now()): ParseResult {
+export function parseRequestBody(body: unknown, avroType: Type, now = Date.now(), limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ParseResult {
   const result = requestBodySchema.safeParse(body);
   if (!result.success) {
     return {
@@ -113,6 +130,8 @@ export function parseRequestBody(body: unknown, avroType: Type, now = Date.now()
     createdAt: b.createdAt ?? now,
     tags: b.tags ?? {},
   };
+  const violation = checkRequestLimits(request, limits);
+  if (violation) return { ok: false, problems: [{ field: violation.field, message: violation.detail, reason: violation.reason }] };
   const avroProblems: FieldProblem[] = [];
   avroType.isValid(request, {
     errorHook: (path: string[]) => avroProblems.push({ field: path.join('.') || '(body)', message: 'does not match schemas/NotificationRequest.avsc' }),

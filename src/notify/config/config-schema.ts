@@ -14,6 +14,7 @@ import {
   type Channel,
   type Priority,
 } from '../generated/schema-types.js';
+import { DEFAULT_REQUEST_LIMITS } from '../domain/request-limits.js';
 import { parseDuration } from './duration.js';
 
 const category = z.enum(CATEGORY_SYMBOLS as [Category, ...Category[]]);
@@ -96,6 +97,35 @@ const price = z.strictObject({
   providers: z.record(z.string(), z.number().min(0)).default({}),
 });
 
+const positiveInt = z.number().int().min(1);
+
+const mapLimits = (d: { maxEntries: number; keyLength: number; valueLength: number }) =>
+  z.strictObject({ maxEntries: positiveInt.default(d.maxEntries), keyLength: positiveInt.default(d.keyLength), valueLength: positiveInt.default(d.valueLength) }).default(d);
+
+const contentBytes = (d: { maxBytes: number }) => z.strictObject({ maxBytes: positiveInt.default(d.maxBytes) }).default(d);
+
+const D = DEFAULT_REQUEST_LIMITS;
+
+/** Input limits (issue 11); the defaults and their reasons are in `domain/request-limits.ts`. */
+const limits = z
+  .strictObject({
+    requestBytes: positiveInt.default(D.requestBytes),
+    idLength: positiveInt.default(D.idLength),
+    dedupeKeyLength: positiveInt.default(D.dedupeKeyLength),
+    templateParams: mapLimits(D.templateParams),
+    tags: mapLimits(D.tags),
+    content: z
+      .strictObject({
+        SMS: z.strictObject({ maxSegments: z.number().int().min(1).max(255).default(D.content.SMS.maxSegments) }).default(D.content.SMS),
+        PUSH: contentBytes(D.content.PUSH),
+        WECHAT: contentBytes(D.content.WECHAT),
+        EMAIL: contentBytes(D.content.EMAIL),
+        WEBHOOK: contentBytes(D.content.WEBHOOK),
+      })
+      .default(D.content),
+  })
+  .default(D);
+
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name like NOTIFY_TOKEN_SHOP' });
 
 /** The whole configuration file. */
@@ -162,6 +192,8 @@ export const notifyConfigSchema = z
      * and changelog record per SENT message). Reports about other channels are not reported.
      */
     deliveryReports: z.strictObject({ channels: z.array(channel).default(['SMS']) }).default({ channels: ['SMS'] }),
+    /** Sizes of requests, their fields and rendered content; over a limit is REJECTED / HTTP 400 or 413. */
+    limits,
     blockedWords: z.array(nonEmpty).default([]),
     templates: z.record(z.string(), z.strictObject({ variants: z.array(templateVariant).min(1) })).default({}),
     billing: z.strictObject({

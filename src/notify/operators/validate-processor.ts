@@ -4,7 +4,20 @@
  * content (F14) — and the user's subscription state (F8: no state means subscribed). Passes an
  * {@link IntakeEnvelope} on, or ends the request with REJECTED / UNSUBSCRIBED / EXPIRED.
  *
+ * Input limits come first (issue 11, `domain/request-limits.ts`): a request with an empty or
+ * oversized field, too many parameters, a bad record key or content over its channel's limit is
+ * REJECTED with a reason naming the field, before any store is read — the batched prefetch skips
+ * it too, so one bad request cannot fail a whole batch's store reads (an empty userId is an
+ * empty store key). Such feedback carries the ids cut to `limits.idLength`; a request without a
+ * usable messageId is reported under its input position (`unidentified:<topic>:<partition>:<offset>`)
+ * because feedback is keyed by messageId and it has none. It is not dead-lettered: the producer
+ * sees the rejection on notify.feedback with its businessUnit, like any other rejection, and
+ * the request's bytes are still on the requests topic at that offset.
+ *
  * Undecodable bytes never get here: the engine's deserialization handler sends them to the DLQ.
+ *
+ * Replay-safe: the checks are pure, the subscription store is only read, and the fallback id
+ * of an unidentified request depends only on the record's position.
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
@@ -12,6 +25,7 @@ import { readThen, type KeyValueStore } from '../../streams/state/key-value-stor
 import { validateAddress } from '../domain/address-validator.js';
 import type { BlockedWords } from '../domain/blocked-words.js';
 import type { QuietHours } from '../domain/quiet-hours.js';
+import { checkContentLimits, checkRecordKey, checkRequestLimits, reportableRequest, unidentifiedMessageId, type RequestLimits } from '../domain/request-limits.js';
 import { isOptedOut } from '../domain/subscriptions.js';
 import type { TemplateCatalog } from '../domain/template-catalog.js';
 import type { DeliveryFeedback, NotificationRequest, SubscriptionState } from '../generated/schema-types.js';
@@ -28,6 +42,7 @@ export interface ValidateOptions {
   readonly templates: TemplateCatalog;
   readonly blockedWords: BlockedWords;
   readonly quietHours: QuietHours;
+  readonly limits: RequestLimits;
   readonly subscriptionStore: string;
   readonly feedbackChild: string;
   readonly nextChild: string;
@@ -50,7 +65,8 @@ export class ValidateProcessor implements Processor<string, NotificationRequest,
   }
 
   async prefetch(records: readonly Record<string, NotificationRequest>[]): Promise<void> {
-    const requests = records.map((r) => r.value).filter((v): v is NotificationRequest => v != null);
+    // Only requests that pass the shape checks have usable store keys (an empty userId would fail the batch's read).
+    const requests = records.filter((r) => r.value != null && this.shapeProblem(r) === undefined).map((r) => r.value);
     if (requests.length === 0) return;
     const work: Promise<unknown>[] = [this.subscriptions.prefetch(requests.map((r) => r.recipient.userId))];
     for (const p of this.options.prefetch) {
@@ -64,7 +80,12 @@ export class ValidateProcessor implements Processor<string, NotificationRequest,
     const request = record.value;
     if (request == null) return; // a tombstone on the request topic carries nothing to send
     const now = this.context.currentSystemTimeMs();
-    const problem = this.check(record.key, request, now);
+    const shape = this.shapeProblem(record);
+    if (shape) {
+      this.rejectInvalid(record, shape.reason, now);
+      return;
+    }
+    const problem = this.check(request, now);
     if (problem) {
       this.reject(record, problem.status, problem.reason, now);
       return;
@@ -85,19 +106,32 @@ export class ValidateProcessor implements Processor<string, NotificationRequest,
     });
   }
 
-  private check(key: string, request: NotificationRequest, now: number): { status: 'REJECTED' | 'EXPIRED'; reason: string } | undefined {
-    if (!request.messageId) return { status: 'REJECTED', reason: 'field:missing-message-id' };
-    if (!request.recipient.userId) return { status: 'REJECTED', reason: 'field:missing-user-id' };
-    // Fatigue, dedupe and ordering are per user and rely on the user's records sharing a partition.
-    if (key !== request.recipient.userId) return { status: 'REJECTED', reason: 'key:not-user-id' };
+  /** The first input limit or key rule the record breaks (ids, sizes, maps, times, key). */
+  private shapeProblem(record: Record<string, NotificationRequest>): { reason: string } | undefined {
+    return checkRequestLimits(record.value, this.options.limits) ?? checkRecordKey(record.key, record.value);
+  }
+
+  /** Rules that need the request's fields to be within their limits (see {@link shapeProblem}). */
+  private check(request: NotificationRequest, now: number): { status: 'REJECTED' | 'EXPIRED'; reason: string } | undefined {
     if (request.expireAt != null && request.expireAt <= now) return { status: 'EXPIRED', reason: 'expired-before-intake' };
     const address = validateAddress(request.channel, request.recipient);
     if (address) return { status: 'REJECTED', reason: address };
     const rendered = this.options.templates.render(request.templateId, request.channel, request.locale ?? 'zh-CN', request.templateParams ?? {});
     if (!rendered.ok) return { status: 'REJECTED', reason: rendered.reason };
+    const content = checkContentLimits(request.channel, rendered, this.options.limits);
+    if (content) return { status: 'REJECTED', reason: content.reason };
     const word = this.options.blockedWords.find(rendered.subject, rendered.body);
     if (word !== undefined) return { status: 'REJECTED', reason: `blocked-word:${word}` };
     return undefined;
+  }
+
+  /** REJECTED for a request over a limit, reported with bounded ids (see the file comment). */
+  private rejectInvalid(record: Record<string, NotificationRequest>, reason: string, now: number): void {
+    const meta = this.context.recordMetadata();
+    const fallbackId = meta ? unidentifiedMessageId(meta.topic, meta.partition, meta.offset) : `unidentified:${record.timestamp}`;
+    const request = reportableRequest(record.value, this.options.limits, fallbackId);
+    const feedback = feedbackFor(request, 'REJECTED', record.timestamp, now, { reason });
+    this.context.forward(record.withKey(request.messageId).withValue(feedback), this.options.feedbackChild);
   }
 
   private reject(record: Record<string, NotificationRequest>, status: 'REJECTED' | 'UNSUBSCRIBED' | 'EXPIRED', reason: string, now: number): void {

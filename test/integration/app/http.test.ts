@@ -1,6 +1,6 @@
 /**
  * The HTTP port of a pod against the local broker: probes, metrics, intake (202 once durably
- * written; 400/401/403), the trace of a message the processor handled, and 503 from a second
+ * written; 400/401/403/413/415), the trace of a message the processor handled, and 503 from a second
  * instance whose Kafka is unreachable.
  */
 import { mkdtempSync } from 'node:fs';
@@ -93,14 +93,48 @@ describe('HTTP', () => {
       [{ ...valid, templateParams: { orderId: 42 } }, 'templateParams.orderId'],
       [{ ...valid, sendAt: 'tomorrow-ish' }, 'sendAt'],
       [{ ...valid, colour: 'blue' }, 'colour'],
+      // The input limits the topology applies (limits in the configuration).
+      [{ ...valid, messageId: '' }, 'messageId'],
+      [{ ...valid, recipient: { userId: 'u'.repeat(129), phone: '+8613800138000' } }, 'recipient.userId'],
+      [{ ...valid, templateParams: { orderId: 'x'.repeat(4097) } }, 'templateParams.orderId'],
+      [{ ...valid, templateParams: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, 'v'])) }, 'templateParams'],
+      [{ ...valid, tags: { env: 'g'.repeat(257) } }, 'tags.env'],
     ];
     for (const [body, field] of cases) {
       const res = await post(body, 'shop-secret-token');
       expect(res.status, field).toBe(400);
       expect(((await res.json()) as { field: string }).field).toBe(field);
     }
+    const limit = (await (await post({ ...valid, recipient: { userId: 'u'.repeat(129) } }, 'shop-secret-token')).json()) as { error: string; problems: { reason?: string }[] };
+    expect(limit.error).toBe('recipient.userId: at most 128 characters');
+    expect(limit.problems[0]!.reason).toBe('limit:recipient.userId:too-long');
     const notJson = await fetch(`${base}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shop-secret-token' }, body: '{' });
     expect(notJson.status).toBe(400);
+  });
+
+  it('answers 413 for a body over limits.requestBytes without reading it all, and 415 for a body that is not JSON', async () => {
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer shop-secret-token' };
+    const declared = await post({ ...valid, templateParams: { orderId: 'x'.repeat(70_000) } }, 'shop-secret-token');
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toContain('65536');
+    // Chunked, with no Content-Length: the server stops at the chunk that crosses the limit and
+    // answers while the client is still sending (16 MB it never finishes).
+    let sent = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 16 * 1024 * 1024) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const chunked = await fetch(`${base}/v1/messages`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    const text = await fetch(`${base}/v1/messages`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: JSON.stringify(valid) });
+    expect(text.status).toBe(415);
+    // The port still serves afterwards.
+    expect((await post({ ...valid, messageId: 'http-after-413' }, 'shop-secret-token')).status).toBe(202);
   });
 
   it('answers 503 while Kafka is unreachable, accepting nothing', async () => {

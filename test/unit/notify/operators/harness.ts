@@ -76,6 +76,14 @@ export function request(overrides: Partial<NotificationRequest> = {}): Notificat
   };
 }
 
+/** How the harness builds its driver; the defaults suit most tests. */
+export interface HarnessOptions {
+  /** RocksDB stores in a temporary folder instead of in-memory ones (they refuse empty keys). */
+  readonly storeKind?: 'persistent' | 'in-memory';
+  /** Dead-letter undecodable input to `topics.dlq` (as the app does) instead of failing. */
+  readonly deadLetters?: boolean;
+}
+
 /** The topology on a test driver, with typed topics. */
 export class Harness {
   readonly sender = new FakeSender();
@@ -90,10 +98,10 @@ export class Harness {
   readonly billing: TestOutputTopic<string, BillingWindow>;
   private readonly allFeedback: DeliveryFeedback[] = [];
 
-  constructor(patch?: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI) {
+  constructor(patch?: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI, options: HarnessOptions = {}) {
     this.config = testConfig(patch);
-    const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind: 'in-memory', expectedKeysPerTask: 10_000 });
-    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs });
+    const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind: options.storeKind ?? 'in-memory', expectedKeysPerTask: 10_000 });
+    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs, ...(options.deadLetters ? { deadLetterTopic: this.config.topics.dlq.name } : {}) });
     const t = this.config.topics;
     this.requests = this.driver.createInputTopic(t.requests.name, stringSerde, serde('NotificationRequest'));
     this.commands = this.driver.createInputTopic(t.commands.name, stringSerde, serde('RevokeCommand'));
