@@ -65,6 +65,11 @@ export interface StreamsConfig {
   /** How often checkpoint files are written under at-least-once. Default 10 s. */
   readonly checkpointIntervalMs?: number;
   readonly sessionTimeoutMs?: number;
+  /**
+   * Readiness: the application counts as not ready once no broker has answered for this long
+   * (it asks every 2 s), or its commits have failed for this long. Default 10 s.
+   */
+  readonly kafkaUnreachableAfterMs?: number;
   /** Under exactly-once, how long a crashed member's open transaction blocks readers. Default 10 s. */
   readonly transactionTimeoutMs?: number;
   /** Passed to librdkafka as is, for every client (SASL, SSL, client.id…). */
@@ -124,6 +129,7 @@ export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
     replicationFactor: positiveInt('replicationFactor', c.replicationFactor, 1),
     checkpointIntervalMs: positiveInt('checkpointIntervalMs', c.checkpointIntervalMs, 10_000),
     sessionTimeoutMs: positiveInt('sessionTimeoutMs', c.sessionTimeoutMs, 10_000),
+    kafkaUnreachableAfterMs: positiveInt('kafkaUnreachableAfterMs', c.kafkaUnreachableAfterMs, 10_000),
     transactionTimeoutMs: positiveInt('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),
     clientConfig: c.clientConfig ?? {},
     consumerConfig: c.consumerConfig ?? {},

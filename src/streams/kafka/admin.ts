@@ -66,6 +66,12 @@ export class KafkaAdmin {
     return result;
   }
 
+  /** Resolves when a broker answers a metadata request for `topic` within the timeout. */
+  async ping(topic: string, timeoutMs = 2_000): Promise<void> {
+    await this.connect();
+    await call('asking the broker for metadata', (cb) => this.metadataClient.getMetadata({ topic, timeout: timeoutMs }, cb as never));
+  }
+
   async listTopics(timeoutMs = 10_000): Promise<string[]> {
     return call<string[]>('listing topics', (cb) => this.admin.listTopics({ timeout: timeoutMs }, cb));
   }

@@ -10,6 +10,7 @@ type NativeConsumer = InstanceType<typeof KafkaConsumer> & {
   incrementalAssign(partitions: unknown[]): void;
   incrementalUnassign(partitions: unknown[]): void;
   setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
+  commitCb(offsets: unknown[], cb: (err: unknown) => void): void;
 };
 
 export interface TopicPartition {
@@ -188,14 +189,13 @@ export class GroupConsumer {
     if (partitions.length > 0) this.consumer.resume(partitions as never);
   }
 
-  /** Commits offsets (next offset to read) and waits for the broker's answer. */
-  commitSync(offsets: readonly TopicPartitionOffset[]): void {
+  /**
+   * Commits offsets (next offset to read) and resolves with the broker's answer. The wait runs
+   * on the client's own thread: with the coordinator away the event loop still serves probes.
+   */
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    try {
-      this.consumer.commitSync(offsets as never);
-    } catch (err) {
-      throw toKafkaError('committing offsets', err);
-    }
+    await call('committing offsets', (cb) => this.consumer.commitCb(offsets as never, cb as never));
   }
 
   /** Committed offsets of the group for these partitions (-1001 when none). */

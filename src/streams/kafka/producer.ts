@@ -59,6 +59,8 @@ export class StreamProducer {
   private deliveryError: KafkaError | null = null;
   private transactional: boolean;
   private refused: RefusedRecord[] = [];
+  /** Between a begun transaction and its commit or abort. */
+  private transactionOpen = false;
   /** Records refused in an aborted transaction, refused up front when the tasks produce them again. */
   private readonly knownRefused = new Map<string, ProductionError>();
 
@@ -130,6 +132,10 @@ export class StreamProducer {
           continue;
         }
         const code = (err as { code?: number }).code;
+        // The transaction already failed (a record of it was refused, or it timed out): its
+        // commit fails and it is aborted, and everything in it produced again. A record
+        // added now would be dropped with it anyway.
+        if (code === CODES.ERRORS.ERR__STATE && this.transactionOpen) return;
         if (code !== undefined && RECORD_REFUSED.has(code)) {
           throw new ProductionError(`producing to ${topic}: ${(err as { message?: string }).message ?? String(err)} (code ${code}; key, value and headers ${recordBytes(key, value, hs)} bytes)`, { cause: err });
         }
@@ -186,8 +192,9 @@ export class StreamProducer {
     }
   }
 
-  beginTransaction(): Promise<void> {
-    return call('beginning a transaction', (cb) => this.producer.beginTransaction(cb));
+  async beginTransaction(): Promise<void> {
+    await call('beginning a transaction', (cb) => this.producer.beginTransaction(cb));
+    this.transactionOpen = true;
   }
 
   sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], consumer: GroupConsumer): Promise<void> {
@@ -198,12 +205,14 @@ export class StreamProducer {
 
   async commitTransaction(): Promise<void> {
     await call('committing the transaction', (cb) => this.producer.commitTransaction(60_000, cb));
+    this.transactionOpen = false;
     await this.deliveryReportsDispatched();
     this.throwDeliveryError();
   }
 
-  abortTransaction(): Promise<void> {
-    return call('aborting the transaction', (cb) => this.producer.abortTransaction(30_000, cb));
+  async abortTransaction(): Promise<void> {
+    await call('aborting the transaction', (cb) => this.producer.abortTransaction(30_000, cb));
+    this.transactionOpen = false;
   }
 
   /** High watermark (offset after the last record) of a partition, asked of the broker. */

@@ -41,3 +41,25 @@ export function isAbortableTransactionError(err: unknown): boolean {
   const cause = err instanceof KafkaError ? (err.cause as (LibrdKafkaErrorLike & { isTxnRequiresAbort?: boolean }) | undefined) : undefined;
   return cause?.isTxnRequiresAbort === true && cause.isFatal !== true;
 }
+
+/**
+ * librdkafka codes of a broker or coordinator that is away for now: the same call may succeed
+ * once it is back (local time-outs, transport failures, no coordinator yet). Not _MSG_TIMED_OUT:
+ * a record that expired in the producer's queue is lost, not delayed.
+ */
+const BROKER_AWAY = new Set([
+  -185 /* _TIMED_OUT */,
+  -187 /* _ALL_BROKERS_DOWN */,
+  -195 /* _TRANSPORT */,
+  7 /* REQUEST_TIMED_OUT */,
+  14 /* COORDINATOR_LOAD_IN_PROGRESS */,
+  15 /* COORDINATOR_NOT_AVAILABLE */,
+  16 /* NOT_COORDINATOR */,
+]);
+
+/** True when a call failed because the broker is away for now; retrying later may succeed. */
+export function isBrokerAwayError(err: unknown): boolean {
+  if (!(err instanceof KafkaError)) return false;
+  const code = (err.cause as LibrdKafkaErrorLike | undefined)?.code;
+  return (code !== undefined && BROKER_AWAY.has(code)) || (err.retriable && code !== undefined && !GROUP_MOVED_ON.has(code));
+}

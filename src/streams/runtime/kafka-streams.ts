@@ -7,8 +7,15 @@ import { changelogTopicName } from './state-manager.js';
 import { StreamThread } from './stream-thread.js';
 import { StreamsMetrics } from './task-metrics.js';
 
-/** CREATED → REBALANCING/RUNNING → PENDING_SHUTDOWN → NOT_RUNNING; ERROR if a thread died. */
-export type StreamsState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+/**
+ * Kafka Streams' states: CREATED → STARTING → REBALANCING ⇄ RUNNING → PENDING_SHUTDOWN →
+ * NOT_RUNNING; ERROR once a thread died. REBALANCING: started, but some thread has no
+ * assignment yet, a rebalance to apply, tasks restoring, or commits failing while Kafka is away.
+ */
+export type StreamsState = 'CREATED' | 'STARTING' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+/** How often the application asks a broker whether it answers (readiness). */
+const KAFKA_PROBE_INTERVAL_MS = 2_000;
 
 export interface KafkaStreamsOptions {
   /** Stream threads in this process, each with its own consumer in the group. Default 1. */
@@ -24,6 +31,8 @@ export interface KafkaStreamsOptions {
  */
 export class KafkaStreams {
   private streamsState: StreamsState = 'CREATED';
+  private lastKafkaAnswerMs = 0;
+  private probe: NodeJS.Timeout | null = null;
   private readonly config: ResolvedStreamsConfig;
   private readonly threads: StreamThread[] = [];
   private readonly admin: KafkaAdmin;
@@ -42,13 +51,43 @@ export class KafkaStreams {
   }
 
   get state(): StreamsState {
-    if (this.streamsState === 'RUNNING' && this.threads.some((t) => t.state === 'ERROR')) return 'ERROR';
-    return this.streamsState;
+    if (this.streamsState !== 'RUNNING') return this.streamsState;
+    if (this.threads.some((t) => t.state === 'ERROR')) return 'ERROR';
+    return this.threads.every((t) => t.allTasksRunning()) ? 'RUNNING' : 'REBALANCING';
   }
 
-  /** All threads running and every assigned task restored. Backs `/readyz`. */
+  /**
+   * RUNNING — every thread holds an assignment and runs all its tasks — and Kafka answered
+   * within `kafkaUnreachableAfterMs`. Backs `/readyz`.
+   */
   isReady(): boolean {
-    return this.streamsState === 'RUNNING' && this.threads.every((t) => t.allTasksRunning());
+    return this.state === 'RUNNING' && this.kafkaReachable();
+  }
+
+  /** False once no broker has answered the probe, or commits have failed, for the configured bound. */
+  kafkaReachable(): boolean {
+    const now = Date.now();
+    const bound = this.config.kafkaUnreachableAfterMs;
+    if (now - this.lastKafkaAnswerMs > bound) return false;
+    return this.threads.every((t) => t.kafkaUnreachableSince === null || now - t.kafkaUnreachableSince <= bound);
+  }
+
+  /** Asks a broker for metadata every few seconds; each answer renews readiness. */
+  private startKafkaProbe(topic: string): void {
+    this.lastKafkaAnswerMs = Date.now();
+    let inFlight = false;
+    this.probe = setInterval(() => {
+      if (inFlight) return;
+      inFlight = true;
+      this.admin
+        .ping(topic, KAFKA_PROBE_INTERVAL_MS)
+        .then(
+          () => (this.lastKafkaAnswerMs = Date.now()),
+          () => undefined,
+        )
+        .finally(() => (inFlight = false));
+    }, KAFKA_PROBE_INTERVAL_MS);
+    this.probe.unref();
   }
 
   runningTaskIds(): string[] {
@@ -110,6 +149,7 @@ export class KafkaStreams {
       this.threads.push(new StreamThread(this.topology, this.subTopologies, this.config, this.admin, this.metrics, `thread-${i}`));
     }
     for (const t of this.threads) await t.start();
+    this.startKafkaProbe(sourceTopics[0]!);
     this.streamsState = 'RUNNING';
   }
 
@@ -121,6 +161,7 @@ export class KafkaStreams {
       return;
     }
     this.streamsState = 'PENDING_SHUTDOWN';
+    if (this.probe) clearInterval(this.probe);
     await Promise.all(this.threads.map((t) => t.shutdown()));
     await this.admin.close();
     this.streamsState = this.failure() ? 'ERROR' : 'NOT_RUNNING';

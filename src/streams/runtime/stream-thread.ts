@@ -4,7 +4,7 @@ import { StreamsError } from '../errors.js';
 import type { KafkaAdmin } from '../kafka/admin.js';
 import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
 import { STREAM_PRODUCER_DEFAULTS, StreamProducer, type RefusedRecord } from '../kafka/producer.js';
-import { isAbortableTransactionError, isGroupRebalanceError } from '../kafka/promisify.js';
+import { isAbortableTransactionError, isBrokerAwayError, isGroupRebalanceError } from '../kafka/promisify.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DEAD_LETTER_HEADERS, deadLetterRecord, type FailedRecord, type RawRecord } from './exception-handlers.js';
@@ -12,6 +12,11 @@ import type { RecordCollector } from './record-collector.js';
 import { StateManager } from './state-manager.js';
 import { StreamTask } from './stream-task.js';
 import type { StreamsMetrics } from './task-metrics.js';
+
+/** How long a commit waits for the producer's acknowledgements before it counts Kafka as away. */
+const FLUSH_TIMEOUT_MS = 10_000;
+/** The longest pause between two tries of a commit, a revive or a new producer while Kafka is away. */
+const MAX_RETRY_PAUSE_MS = 5_000;
 
 /** CREATED → STARTING → RUNNING → PENDING_SHUTDOWN → DEAD; ERROR when it failed. */
 export type ThreadState = 'CREATED' | 'STARTING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'DEAD' | 'ERROR';
@@ -54,6 +59,12 @@ export class StreamThread {
   private isolating = false;
   /** Refusals recovered from since the last successful commit. */
   private refusalRecoveries = 0;
+  /** Whether the group gave this thread an assignment (possibly empty) it still holds. */
+  private hasAssignment = false;
+  /** When commits started failing because Kafka was away; null while it answers. */
+  private brokerAwaySince: number | null = null;
+  private retryPauseMs = 0;
+  private nextCommitAttemptMs = 0;
   private readonly restorer: ChangelogReader;
   private readonly tasks = new Map<string, OwnedTask>();
   private readonly subByLeader = new Map<string, SubTopology>();
@@ -141,11 +152,24 @@ export class StreamThread {
     });
   }
 
-  /** Closes the producer and starts another (records still queued in the old one are dropped). */
+  /**
+   * Closes the producer and starts another (records still queued in the old one are dropped).
+   * A transactional producer needs the broker to start: while Kafka is away this keeps trying.
+   */
   private async replaceProducer(isolating: boolean): Promise<void> {
     await this.producer.close();
-    this.producer = this.newProducer(isolating);
-    await this.producer.connect();
+    for (;;) {
+      this.producer = this.newProducer(isolating);
+      try {
+        await this.producer.connect();
+        return;
+      } catch (err) {
+        if (!isBrokerAwayError(err) || this.threadState !== 'RUNNING') throw err;
+        this.brokerAway(err);
+        await this.producer.close().catch(() => undefined);
+        await sleep(this.retryPauseMs);
+      }
+    }
   }
 
   /**
@@ -179,9 +203,20 @@ export class StreamThread {
     return [...this.tasks.entries()].filter(([, t]) => t.restored).map(([id]) => id);
   }
 
-  /** True when every assigned task finished restoring (readiness). */
+  /**
+   * True when the thread holds an assignment from the group, no rebalance waits to be applied,
+   * every assigned task finished restoring and commits go through (readiness). False before the
+   * first assignment: a thread that has not joined yet has nothing running.
+   */
   allTasksRunning(): boolean {
-    return this.threadState === 'RUNNING' && [...this.tasks.values()].every((t) => t.restored);
+    return (
+      this.threadState === 'RUNNING' &&
+      this.hasAssignment &&
+      !this.consumer.hasPendingRebalance() &&
+      !this.reviveRequested &&
+      this.brokerAwaySince === null &&
+      [...this.tasks.values()].every((t) => t.restored)
+    );
   }
 
   async start(): Promise<void> {
@@ -265,6 +300,11 @@ export class StreamThread {
           if (this.reviveRequested) await this.reviveTasks();
           await this.applyRebalances();
           if (this.reviveRequested) await this.reviveTasks(); // a commit before a revocation failed
+          if (this.reviveRequested) {
+            // Kafka is away: the tasks cannot go back to the last commit yet, nor process.
+            await sleep(this.retryPauseMs);
+            continue;
+          }
           await this.restoreNewTasks();
         }
         main ??= this.startConsume(this.consumer);
@@ -284,16 +324,19 @@ export class StreamThread {
           if (this.consumer.hasPendingRebalance()) continue;
           main = this.startConsume(this.consumer);
         }
-        await this.processTasks();
         const now = Date.now();
-        for (const owned of this.tasks.values()) {
-          if (!owned.restored) continue;
-          await this.ensureTransaction();
-          await owned.task.punctuateWallClock(now);
+        // While Kafka is away nothing is processed: what cannot be committed is not produced.
+        if (this.brokerAwaySince === null) {
+          await this.processTasks();
+          for (const owned of this.tasks.values()) {
+            if (!owned.restored) continue;
+            await this.ensureTransaction();
+            await owned.task.punctuateWallClock(now);
+          }
         }
         this.updatePauses();
         if (this.metrics && now - this.lastLagUpdateMs >= 1000) this.updateLag(now);
-        if (this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) await this.commit();
+        if ((this.commitRequested || now - this.lastCommitMs >= cfg.commitIntervalMs) && now >= this.nextCommitAttemptMs) await this.commit();
       }
     } finally {
       // Their records were never processed, so never committed: dropping them loses nothing.
@@ -342,7 +385,9 @@ export class StreamThread {
     for (const owned of this.tasks.values()) if (owned.task.takeCommitRequest()) this.commitRequested = true;
   }
 
+  /** Records a task could process now (none while Kafka is away: processing waits then). */
   private hasBufferedRecords(): boolean {
+    if (this.brokerAwaySince !== null) return false;
     for (const owned of this.tasks.values()) if (owned.restored && owned.task.bufferedCount() > 0) return true;
     return false;
   }
@@ -402,73 +447,31 @@ export class StreamThread {
    */
   private async commit(): Promise<boolean> {
     const started = Date.now();
-    const offsets: TopicPartitionOffset[] = [];
     const running = [...this.tasks.values()].filter((owned) => owned.restored);
     if (running.length > 0) await this.ensureTransaction();
     // Step 1 runs for all tasks at once: each task's steps stay in order, and the stores of
     // different tasks are separate RocksDB instances whose writes run on libuv's thread pool.
     await Promise.all(running.map((owned) => owned.task.flush()));
     for (const owned of running) {
-      for (const [topic, offset] of owned.task.takeConsumedOffsets()) offsets.push({ topic, partition: owned.task.partition, offset });
+      const partition = owned.task.partition;
+      for (const [topic, offset] of owned.task.takeConsumedOffsets()) this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset });
     }
-    if (this.producer.isTransactional) {
-      if (this.inTransaction) {
-        try {
-          if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
-          await this.producer.commitTransaction();
-        } catch (err) {
-          // The offsets belong to a generation the group left behind, records were refused (one
-          // refused record fails the whole transaction), or the transaction failed otherwise in
-          // a way an abort recovers from: abort it, and with it every output and store change
-          // since the last commit; the tasks restart from there (see reviveTasks).
-          const aborted = await this.producer.abortTransaction().then(
-            () => true,
-            () => false,
-          );
-          const refused = await this.producer.settleRefused();
-          if (!aborted || !(isGroupRebalanceError(err) || refused.length > 0 || isAbortableTransactionError(err))) throw err;
-          if (refused.length > 0) {
-            await this.recoverFromRefusal(refused);
-            return false;
-          }
-          this.config.logger.warn({ thread: this.name, err }, 'commit failed; transaction aborted, tasks restart from the last commit');
-          // After an abort with records in flight the producer's sequence numbers may be off
-          // (the broker answers OUT_OF_ORDER_SEQUENCE); a new producer starts clean.
-          await this.replaceProducer(false);
-          this.reviveRequested = true;
-          return false;
-        } finally {
-          this.inTransaction = false;
-        }
-      }
-    } else {
-      await this.producer.flush();
-      const refused = this.producer.takeRefused();
-      if (refused.length > 0) {
-        // Known one by one: dead-letter them and commit. Refused in batches: the records since
-        // the last commit are processed again (at-least-once allows the repeats) one per batch.
-        if (this.isolating || refused.length === 1) await this.deadLetterRefused(refused);
-        else {
-          await this.recoverFromRefusal(refused);
-          return false;
-        }
-      }
-      for (const o of offsets) this.uncommitted.set(`${o.topic}:${o.partition}`, o);
-      try {
-        this.consumer.commitSync([...this.uncommitted.values()]);
-        this.uncommitted.clear();
-      } catch (err) {
-        if (!isGroupRebalanceError(err)) throw err;
-        // Outputs are flushed; only the offsets wait for the member to rejoin. A partition
-        // that moves meanwhile is re-read by its new owner from the last commit (at-least-once).
-        this.config.logger.warn({ thread: this.name, err }, 'offsets not committed while the group rebalanced; retrying at the next commit');
-        this.lastCommitMs = Date.now();
-        return false;
-      }
-      if (started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
-        this.lastCheckpointMs = started;
-        await Promise.all(running.map((owned) => this.writeCheckpoint(owned)));
-      }
+    const offsets = [...this.uncommitted.values()];
+    try {
+      const committed = this.producer.isTransactional ? await this.commitTransaction(offsets) : await this.commitAtLeastOnce(offsets);
+      if (!committed) return false;
+    } catch (err) {
+      if (!isBrokerAwayError(err)) throw err;
+      this.brokerAway(err);
+      return false;
+    }
+    this.brokerBack();
+    if (!this.producer.isTransactional && started - this.lastCheckpointMs >= this.config.checkpointIntervalMs) {
+      this.lastCheckpointMs = started;
+      // A checkpoint only shortens the next restore: one that fails now is written next time.
+      await Promise.all(running.map((owned) => this.writeCheckpoint(owned))).catch((err: unknown) =>
+        this.config.logger.warn({ thread: this.name, err }, 'checkpoint not written; trying again at the next one'),
+      );
     }
     this.refusalRecoveries = 0;
     // The records that were refused in batches are past: back to batching.
@@ -479,6 +482,107 @@ export class StreamThread {
     this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
     return true;
   }
+
+  /**
+   * 2b. Exactly-once: the consumed offsets join the transaction, which commits outputs,
+   * changelogs and offsets together. False when the transaction had to be aborted (the tasks
+   * then restart from the last commit); throws a broker-away error with the transaction still
+   * open, to be committed once the broker is back.
+   */
+  private async commitTransaction(offsets: readonly TopicPartitionOffset[]): Promise<boolean> {
+    if (!this.inTransaction) return true;
+    try {
+      if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer);
+      await this.producer.commitTransaction();
+      this.inTransaction = false;
+      this.uncommitted.clear();
+      return true;
+    } catch (err) {
+      if (isBrokerAwayError(err) && !isAbortableTransactionError(err)) throw err;
+      this.inTransaction = false;
+      // The offsets belong to a generation the group left behind, records were refused (one
+      // refused record fails the whole transaction), the coordinator aborted the transaction
+      // after its timeout, or the producer was fenced: abort what can be aborted, and with it
+      // every output and store change since the last commit; the tasks restart from there
+      // with a new producer (see reviveTasks).
+      const aborted = await this.producer.abortTransaction().then(
+        () => true,
+        () => false,
+      );
+      const refused = await this.producer.settleRefused();
+      if (refused.length > 0) {
+        await this.recoverFromRefusal(refused);
+        return false;
+      }
+      this.config.logger.warn({ thread: this.name, err, aborted }, 'commit failed; transaction dropped, tasks restart from the last commit with a new producer');
+      // After an abort with records in flight the producer's sequence numbers may be off
+      // (the broker answers OUT_OF_ORDER_SEQUENCE); a new producer starts clean.
+      await this.replaceProducer(false);
+      this.reviveRequested = true;
+      return false;
+    }
+  }
+
+  /**
+   * 2a. At-least-once: outputs and changelogs acknowledged first, then the consumed offsets.
+   * False when the offsets could not be committed now (a rebalance; they go with the next
+   * commit) or refused records send the tasks back to the last commit.
+   */
+  private async commitAtLeastOnce(offsets: readonly TopicPartitionOffset[]): Promise<boolean> {
+    await this.producer.flush(FLUSH_TIMEOUT_MS);
+    const refused = this.producer.takeRefused();
+    if (refused.length > 0) {
+      // Known one by one: dead-letter them and commit. Refused in batches: the records since
+      // the last commit are processed again (at-least-once allows the repeats) one per batch.
+      if (this.isolating || refused.length === 1) await this.deadLetterRefused(refused);
+      else {
+        await this.recoverFromRefusal(refused);
+        return false;
+      }
+    }
+    try {
+      await this.consumer.commit(offsets);
+      this.uncommitted.clear();
+      return true;
+    } catch (err) {
+      if (!isGroupRebalanceError(err)) throw err;
+      // Outputs are flushed; only the offsets wait for the member to rejoin. A partition
+      // that moves meanwhile is re-read by its new owner from the last commit (at-least-once).
+      this.config.logger.warn({ thread: this.name, err }, 'offsets not committed while the group rebalanced; retrying at the next commit');
+      this.lastCommitMs = Date.now();
+      return false;
+    }
+  }
+
+  /**
+   * The broker (or the group coordinator) is away. Processing stops — nothing more is produced
+   * that could not be committed — and the commit is tried again with a growing pause, up to
+   * {@link MAX_RETRY_PAUSE_MS}; consuming goes on, so the member rejoins as soon as it can.
+   */
+  private brokerAway(err: unknown): void {
+    const now = Date.now();
+    if (this.brokerAwaySince === null) {
+      this.brokerAwaySince = now;
+      this.config.logger.warn({ thread: this.name, err }, 'Kafka is not reachable; processing paused until a commit goes through');
+    }
+    this.retryPauseMs = Math.min(MAX_RETRY_PAUSE_MS, Math.max(250, this.retryPauseMs * 2));
+    this.nextCommitAttemptMs = now + this.retryPauseMs;
+  }
+
+  private brokerBack(): void {
+    if (this.brokerAwaySince !== null) {
+      this.config.logger.info({ thread: this.name, awayMs: Date.now() - this.brokerAwaySince }, 'Kafka reachable again; processing resumes');
+    }
+    this.brokerAwaySince = null;
+    this.retryPauseMs = 0;
+    this.nextCommitAttemptMs = 0;
+  }
+
+  /** Whether the last commit failed because Kafka was away (processing waits meanwhile). */
+  get kafkaUnreachableSince(): number | null {
+    return this.brokerAwaySince;
+  }
+
 
   /**
    * At-least-once: records the broker refused after they were sent (too large for the topic's
@@ -514,18 +618,29 @@ export class StreamThread {
    * the same partitions, which are read again from the group's committed offsets.
    */
   private async reviveTasks(): Promise<void> {
-    this.reviveRequested = false;
     const revived = [...this.tasks.values()].map((owned) => ({ sub: owned.sub, partition: owned.task.partition, partitions: owned.partitions }));
+    const partitions = revived.flatMap((r) => r.partitions);
+    let committed: TopicPartitionOffset[] = [];
+    try {
+      if (partitions.length > 0) committed = await this.consumer.committed(partitions);
+    } catch (err) {
+      if (!isBrokerAwayError(err)) throw err;
+      this.brokerAway(err); // tried again on the next turn; the tasks stay as they are meanwhile
+      return;
+    }
+    this.reviveRequested = false;
+    // Offsets not yet committed belong to the work being dropped; reprocessing derives them again.
+    this.uncommitted.clear();
     for (const id of [...this.tasks.keys()]) await this.closeTask(id, false);
     for (const r of revived) this.createTask(r.sub, r.partition);
-    const partitions = revived.flatMap((r) => r.partitions);
     if (partitions.length === 0) return;
-    for (const c of await this.consumer.committed(partitions)) {
+    for (const c of committed) {
       // No committed offset (-1001): from the beginning (-2), as auto.offset.reset says.
       await this.consumerOf(c.topic).seek({ topic: c.topic, partition: c.partition, offset: c.offset >= 0 ? c.offset : -2 });
     }
     this.config.logger.info({ thread: this.name, tasks: revived.map((r) => `${r.sub.id}_${r.partition}`) }, 'tasks restarted from the last commit');
   }
+
 
   private async writeCheckpoint(owned: OwnedTask): Promise<void> {
     const stores = [...owned.state.changelogTopics()];
@@ -536,6 +651,7 @@ export class StreamThread {
   private async applyRebalances(): Promise<void> {
     for (const event of this.consumer.takeRebalances()) {
       if (event.kind === 'assigned') {
+        this.hasAssignment = true;
         const all: TopicPartition[] = [];
         for (const tp of event.partitions) {
           const sub = this.subByLeader.get(tp.topic);
@@ -557,6 +673,8 @@ export class StreamThread {
       } else {
         // Under at-least-once a task closes cleanly even if the offsets could not be committed
         // (its stores match their changelogs); under exactly-once only if the commit went through.
+        // Lost: the member was dropped from the group and rejoins for a new assignment.
+        if (event.kind === 'lost') this.hasAssignment = false;
         const clean = event.kind === 'revoked' && ((await this.commit()) || !this.producer.isTransactional);
         const all: TopicPartition[] = [];
         for (const tp of event.partitions) {
@@ -572,8 +690,23 @@ export class StreamThread {
         const low = all.filter((tp) => this.consumerOf(tp.topic) !== this.consumer);
         if (low.length > 0) this.lowWeight!.incrementalUnassign(low);
         this.config.logger.info({ thread: this.name, partitions: all.map((p) => `${p.topic}-${p.partition}`), lost: !clean }, 'partitions revoked');
+        if (!clean && this.inTransaction) await this.dropTransaction();
       }
     }
+  }
+
+  /**
+   * Exactly-once, tasks closed without a commit (partitions lost, or revoked while the commit
+   * failed): the open transaction holds their outputs, which their new owner produces again.
+   * It must never commit. Abort it (the coordinator aborts it anyway once it times out, should
+   * the broker be away), start a new producer, and send the remaining tasks back to the last
+   * commit, since their work since then was in the same transaction.
+   */
+  private async dropTransaction(): Promise<void> {
+    this.inTransaction = false;
+    await this.producer.abortTransaction().catch((err: unknown) => this.config.logger.warn({ thread: this.name, err }, 'transaction of closed tasks not aborted; it expires on the broker'));
+    await this.replaceProducer(false);
+    if (this.tasks.size > 0) this.reviveRequested = true;
   }
 
   private createTask(sub: SubTopology, partition: number): OwnedTask {
@@ -703,4 +836,8 @@ export class StreamThread {
       consumer.resume(toResume.filter((tp) => this.consumerOf(tp.topic) === consumer));
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
