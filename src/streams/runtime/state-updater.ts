@@ -38,7 +38,12 @@ export class StateUpdater {
   /** Starts restoring a task's stores. Throws if the task is already restoring. */
   add(task: RestoringTask): void {
     if (this.tasks.has(task.id)) throw new IllegalStateError(`task ${task.id} is already restoring`);
-    for (const c of task.changelogs) this.reader.register({ owner: task.id, ...c });
+    try {
+      for (const c of task.changelogs) this.reader.register({ owner: task.id, ...c });
+    } catch (err) {
+      this.reader.unregister(task.id);
+      throw err;
+    }
     this.tasks.set(task.id, { addedMs: this.clock() });
   }
 
