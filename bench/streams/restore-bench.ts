@@ -10,7 +10,8 @@
  *    running"), records/s over that time, and the process CPU over it.
  * 2. restart: a pod with 18 tasks and small state (the counting app of the integration tests as
  *    a child process, 18 partitions, 50 keys per task) is killed with SIGKILL after it has
- *    processed its input and written a checkpoint, then started again on the same state folder.
+ *    processed its input and written a checkpoint, 400 ms after more input (most often a
+ *    changelog tail past the checkpoint), then started again on the same state folder.
  *    Times, per guarantee: process start → all 18 tasks running, and assignment → all running.
  *    The new member is started once the killed member's session (6 s in the app) has expired,
  *    as a replacement pod would be; otherwise the group waits for that session first.
@@ -108,6 +109,10 @@ async function restartAfterKill(guarantee: ProcessingGuarantee): Promise<Restart
     await first.waitFor('RUNNING');
     await readTopic(output, (r) => r.length >= records.length, 120_000);
     await new Promise((r) => setTimeout(r, 1500)); // a periodic checkpoint (1 s) under at_least_once
+    // More input after that checkpoint, killed 400 ms later, most often before the next
+    // periodic checkpoint: the changelogs then have a tail past it (at-least-once) to restore.
+    await produce(input, records.slice(0, TASKS * 20));
+    await new Promise((r) => setTimeout(r, 400));
   } finally {
     first.process.kill('SIGKILL');
     await first.exited;
