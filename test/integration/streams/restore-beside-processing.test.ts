@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import KafkaJs from '@confluentinc/kafka-javascript';
 import { KafkaStreams, changelogTopicName, type ProcessingGuarantee } from '../../../src/streams/index.js';
-import { BOOTSTRAP, createTopics, produce, produceBulk, uniqueName, waitFor } from '../../support/kafka.js';
+import { BOOTSTRAP, createTopics, produce, produceBulk, readTopic, uniqueName, waitFor } from '../../support/kafka.js';
 import { buildCountingTopology } from './fixtures/counting-topology.js';
 
 const CHANGELOG_RECORDS = 1_000_000;
@@ -117,7 +117,62 @@ async function restoreBesideProcessing(guarantee: ProcessingGuarantee): Promise<
   }
 }
 
+/** Starts the counting app in this process, its log lines collected in `logs`. */
+function startCounting(app: string, input: string, output: string, stateDir: string, logs: { msg: string; o: Record<string, unknown> }[]): KafkaStreams {
+  const log = (msg: string | undefined, o: object) => logs.push({ msg: msg ?? '', o: o as Record<string, unknown> });
+  return new KafkaStreams(buildCountingTopology(input, output), {
+    applicationId: app,
+    bootstrapServers: BOOTSTRAP,
+    processingGuarantee: 'at_least_once',
+    stateDir,
+    sessionTimeoutMs: 6000,
+    logger: { debug() {}, info: (o, m) => log(m, o), warn: (o, m) => log(m, o), error: (o, m) => log(m, o) },
+  });
+}
+
 describe('restore beside processing on the real broker', () => {
+  it('a task closed mid-restore checkpoints what it restored, and restoring it again continues from there', async () => {
+    const app = uniqueName('restore-close');
+    const input = uniqueName('restore-close-in');
+    const output = uniqueName('restore-close-out');
+    await createTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+      { name: changelogTopicName(app, 'counts'), partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    ]);
+    await produceBulk(changelogTopicName(app, 'counts'), 0, CHANGELOG_RECORDS, (i) => ({ key: `k${i}`, value: String((i % 1000) + 1) }));
+    const stateDir = mkdtempSync(join(tmpdir(), 'restore-close-'));
+    dirs.push(stateDir);
+
+    const firstLogs: { msg: string; o: Record<string, unknown> }[] = [];
+    const first = startCounting(app, input, output, stateDir, firstLogs);
+    await first.start();
+    await waitFor(() => firstLogs.some((l) => l.msg === 'partitions assigned'), 30_000, 'assignment');
+    await new Promise((r) => setTimeout(r, 1500)); // part of the restore
+    const closing = Date.now();
+    await first.close();
+    // The close did not wait for the restore to finish.
+    expect(Date.now() - closing).toBeLessThan(5000);
+    expect(firstLogs.some((l) => l.msg === 'task restored and running')).toBe(false);
+
+    const secondLogs: { msg: string; o: Record<string, unknown> }[] = [];
+    const second = startCounting(app, input, output, stateDir, secondLogs);
+    await second.start();
+    try {
+      await waitFor(() => secondLogs.some((l) => l.msg === 'task restored and running'), 90_000, 'the task restored');
+      const restored = Number(secondLogs.find((l) => l.msg === 'task restored and running')!.o['restoredRecords']);
+      expect(restored).toBeGreaterThan(0);
+      expect(restored).toBeLessThan(CHANGELOG_RECORDS);
+      // Both halves together make the whole store: the count goes on from the changelog's value.
+      await produce(input, [{ key: 'k999', value: 'x' }, { key: 'k0', value: 'x' }]);
+      const out = await readTopic(output, (r) => r.length >= 2, 30_000);
+      expect(Object.fromEntries(out.map((r) => [r.key, r.value!.toString()]))).toEqual({ k999: '1001', k0: '2' });
+    } finally {
+      await second.close();
+    }
+  }, 180_000);
+
+
   it('at_least_once: a task keeps processing while another restores a million-record changelog', async () => {
     await restoreBesideProcessing('at_least_once');
   }, 180_000);
