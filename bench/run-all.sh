@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== state stores";      npx tsx bench/streams/stores-bench.ts
 echo "== engine";            npx tsx bench/streams/engine-bench.ts 500000 3
+echo "== restore";           npx tsx bench/streams/restore-bench.ts 1000000 3
 echo "== channel providers"; npx tsx bench/channels/providers-bench.ts
 # The topology as the processor runs (NODE_OPTIONS as in deploy/statefulset.yaml and `make run`).
 echo "== topology";          NODE_OPTIONS=--max-semi-space-size=64 npx tsx bench/notify/topology-bench.ts 100000 3 200000 100

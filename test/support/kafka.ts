@@ -128,3 +128,42 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/**
+ * Produces `count` records to one partition as fast as the client allows (large batches, no
+ * per-record delivery reports), for tests and benchmarks that need a big topic before they start.
+ */
+export async function produceBulk(topic: string, partition: number, count: number, record: (i: number) => { key: string; value: string }): Promise<void> {
+  const producer = new KafkaJs.Producer({
+    'bootstrap.servers': BOOTSTRAP,
+    'linger.ms': 50,
+    'batch.num.messages': 100_000,
+    'batch.size': 4_000_000,
+    'queue.buffering.max.messages': 1_000_000,
+    'queue.buffering.max.kbytes': 1_048_576,
+    dr_cb: true,
+    'delivery.report.only.error': true,
+  } as never);
+  await new Promise<void>((res, rej) => producer.connect({}, (err) => (err ? rej(err) : res())));
+  let failed: unknown = null;
+  producer.on('delivery-report', (err) => {
+    if (err) failed = err;
+  });
+  producer.setPollInterval(20);
+  const now = Date.now();
+  for (let i = 0; i < count; i++) {
+    const { key, value } = record(i);
+    for (;;) {
+      try {
+        producer.produce(topic, partition, Buffer.from(value), Buffer.from(key), now);
+        break;
+      } catch (err) {
+        if ((err as { code?: number }).code !== KafkaJs.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    }
+  }
+  await new Promise<void>((res, rej) => producer.flush(120_000, (err) => (err ? rej(err) : res())));
+  await new Promise<void>((res) => producer.disconnect(() => res()));
+  if (failed) throw failed;
+}

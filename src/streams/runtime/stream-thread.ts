@@ -6,10 +6,12 @@ import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '.
 import { STREAM_PRODUCER_DEFAULTS, StreamProducer, type RefusedRecord } from '../kafka/producer.js';
 import { isAbortableTransactionError, isBrokerAwayError, isGroupRebalanceError } from '../kafka/promisify.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
+import { KafkaRestoreConsumer } from '../kafka/restore-consumer.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DEAD_LETTER_HEADERS, deadLetterRecord, type FailedRecord, type RawRecord } from './exception-handlers.js';
 import type { RecordCollector } from './record-collector.js';
 import { StateManager } from './state-manager.js';
+import { StateUpdater } from './state-updater.js';
 import { StreamTask } from './stream-task.js';
 import type { StreamsMetrics } from './task-metrics.js';
 
@@ -33,8 +35,15 @@ interface OwnedTask {
   readonly state: StateManager;
   /** The partitions this task reads: its sub-topology's source topics at its partition. */
   readonly partitions: TopicPartition[];
+  /** True once its stores caught up with their changelogs and the task was initialized. */
   restored: boolean;
 }
+
+/**
+ * Longest a restore slice keeps the loop (ms), so that running tasks still process, punctuate
+ * and commit on time while large stores restore; capped by the commit interval.
+ */
+const RESTORE_SLICE_MS = 100;
 
 /**
  * One stream thread: a group consumer, a producer and the tasks of the partitions assigned to it.
@@ -65,7 +74,8 @@ export class StreamThread {
   private brokerAwaySince: number | null = null;
   private retryPauseMs = 0;
   private nextCommitAttemptMs = 0;
-  private readonly restorer: ChangelogReader;
+  /** Restores the stores of new tasks in slices between processing turns. */
+  private readonly updater: StateUpdater;
   private readonly tasks = new Map<string, OwnedTask>();
   private readonly subByLeader = new Map<string, SubTopology>();
   private readonly taskByTopicPartition = new Map<string, OwnedTask>();
@@ -122,7 +132,9 @@ export class StreamThread {
     }
     this.lowWeight = this.lowWeightTopics.size > 0 ? new GroupConsumer({ ...consumerConfig, 'client.id': `${config.applicationId}-${name}-low-weight` }) : null;
     this.producer = this.newProducer();
-    this.restorer = new ChangelogReader(base);
+    this.updater = new StateUpdater(
+      new ChangelogReader(new KafkaRestoreConsumer(base), { onRestored: (store, n) => this.metrics?.restored.labels(store).inc(n) }),
+    );
     for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
     this.collector = {
       send: (topic, partition, key, value, timestamp, headers) => this.producer.send(topic, partition, key, value, timestamp, headers),
@@ -271,7 +283,7 @@ export class StreamThread {
       await this.lowWeight?.close();
       await this.consumer.close();
       await this.producer.close();
-      await this.restorer.close();
+      await this.updater.close();
     }
   }
 
@@ -309,9 +321,19 @@ export class StreamThread {
         }
         main ??= this.startConsume(this.consumer);
         if (this.lowWeight) low ??= this.startConsume(this.lowWeight);
+        // Restoring tasks catch up a slice at a time; the others keep processing in between.
+        if (this.updater.hasWork() && Date.now() >= this.nextCommitAttemptMs) {
+          try {
+            await this.restoreSlice();
+          } catch (err) {
+            // Kafka away: the restore goes on from where it got once the broker answers.
+            if (!isBrokerAwayError(err)) throw err;
+            this.brokerAway(err);
+          }
+        }
         // Take a consume's records when they are there, or wait for the first of them when
         // there is nothing else to do; with records still buffered, process those meanwhile.
-        if (!main.done && !low?.done && !this.hasBufferedRecords()) {
+        if (!main.done && !low?.done && !this.hasBufferedRecords() && !this.updater.hasWork()) {
           await Promise.race([main.result, low?.result].filter((p) => p !== undefined));
         }
         if (low?.done) {
@@ -753,29 +775,55 @@ export class StreamThread {
     return owned;
   }
 
-  /** Opens and restores the stores of new tasks, then starts them. */
+  /**
+   * Opens the stores of new tasks (all at once) and hands them to the state updater, which
+   * restores them beside processing; `restoreSlice` starts them when they are complete.
+   */
   private async restoreNewTasks(): Promise<void> {
-    for (const [id, owned] of this.tasks) {
-      if (owned.restored) continue;
-      const started = Date.now();
-      const checkpoint = await owned.state.readCheckpoint();
-      const logged = owned.sub.storeNames.some((n) => this.topology.storeBuilder(n)?.loggingEnabled);
-      // No checkpoint: the local state may be ahead of or behind the changelog; start over.
-      if (checkpoint.size === 0 && logged) await owned.state.wipe();
-      await owned.state.open();
-      let restored = 0;
-      for (const [storeName, topic] of owned.state.changelogTopics()) {
-        const store = owned.state.stores.get(storeName)!;
-        const from = checkpoint.get(storeName) ?? 0;
-        const result = await this.restorer.restore(store, topic, owned.task.partition, from, (n) => this.metrics?.restored.labels(storeName).inc(n));
-        restored += result.restored;
-      }
+    const fresh = [...this.tasks].filter(([id, owned]) => !owned.restored && !this.updater.has(id));
+    await Promise.all(
+      fresh.map(async ([id, owned]) => {
+        const checkpoint = await owned.state.readCheckpoint();
+        const logged = owned.sub.storeNames.some((n) => this.topology.storeBuilder(n)?.loggingEnabled);
+        // No checkpoint: the local state may be ahead of or behind the changelog; start over.
+        if (checkpoint.size === 0 && logged) await owned.state.wipe();
+        await owned.state.open();
+        const changelogs = [...owned.state.changelogTopics()].map(([storeName, topic]) => ({
+          store: owned.state.stores.get(storeName)!,
+          topic,
+          partition: owned.task.partition,
+          fromOffset: checkpoint.get(storeName) ?? 0,
+        }));
+        this.updater.add({ id, changelogs });
+      }),
+    );
+  }
+
+  /** One slice of restoration; tasks whose stores all caught up start running. */
+  private async restoreSlice(): Promise<void> {
+    const done = await this.updater.restoreSlice(Math.min(RESTORE_SLICE_MS, this.config.commitIntervalMs));
+    for (const r of done) {
+      const owned = this.tasks.get(r.id)!;
       // Under exactly-once, state written after this point may belong to a transaction that
       // aborts; without a checkpoint a crash makes the next start restore from scratch.
       if (this.config.processingGuarantee === 'exactly_once_v2') await owned.state.deleteCheckpoint();
       await owned.task.initialize();
       owned.restored = true;
-      this.config.logger.info({ thread: this.name, task: id, restoredRecords: restored, ms: Date.now() - started }, 'task restored and running');
+      this.config.logger.info({ thread: this.name, task: r.id, restoredRecords: r.restoredRecords, ms: r.ms }, 'task restored and running');
+    }
+  }
+
+  /**
+   * Closes a task that was still restoring: it never processed, so nothing is committed for it.
+   * A clean close checkpoints the changelog offsets its stores reached (committed records only,
+   * so also under exactly-once), and restoring it here again continues from there.
+   */
+  private async closeRestoringTask(id: string, owned: OwnedTask, clean: boolean): Promise<void> {
+    const reached = this.updater.remove(id);
+    try {
+      if (clean && reached && reached.size > 0) await owned.state.writeCheckpoint(reached);
+    } finally {
+      await owned.state.close();
     }
   }
 
@@ -790,6 +838,7 @@ export class StreamThread {
       this.fetchedUpTo.delete(`${tp.topic}:${tp.partition}`);
       this.metrics?.consumerLag.remove(tp.topic, String(tp.partition));
     }
+    if (this.updater.has(id)) return this.closeRestoringTask(id, owned, clean);
     try {
       if (clean && owned.restored) {
         await owned.task.close();

@@ -79,6 +79,16 @@ export class RocksDbDatabase {
     return promisify((cb) => batch.write(cb));
   }
 
+  /** Applies changelog-shaped entries in one atomic write batch (no per-entry tuple); a null value deletes. */
+  writeRecords(records: readonly { readonly key: Buffer; readonly value: Buffer | null }[]): Promise<void> {
+    const batch = this.db.batch();
+    for (const r of records) {
+      if (r.value === null) batch.del(r.key);
+      else batch.put(r.key, r.value);
+    }
+    return promisify((cb) => batch.write(cb));
+  }
+
   /** The iterator is created (and so sees the data) now, not on the first chunk. */
   iterator(gte: Buffer | null, lt: Buffer | null): RocksDbIterator {
     const options: Record<string, unknown> = { keyAsBuffer: true, valueAsBuffer: true, highWaterMark: 64 * 1024 };

@@ -80,7 +80,14 @@ export class RocksDbKeyValueBytesStore implements KeyValueBytesStore {
   }
 
   async restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
-    await this.write(records.map((r) => [r.key, r.value] as const));
+    const db = this.open('restore');
+    if (records.length === 0) return;
+    try {
+      await db.writeRecords(records);
+    } catch (cause) {
+      throw new StoreError(`store "${this.name}": restore write of ${records.length} records failed`, { cause });
+    }
+    this.estimatedEntries = db.estimateNumKeys();
   }
 
   async *range(from: Buffer | null, to: Buffer | null): AsyncGenerator<readonly [Buffer, Buffer]> {
