@@ -128,7 +128,7 @@ export class NotifyService {
       applicationId: config.kafka.applicationId,
       bootstrapServers: config.kafka.bootstrapServers,
       processingGuarantee: config.kafka.processingGuarantee,
-      commitIntervalMs: config.kafka.commitInterval,
+      ...(config.kafka.commitInterval !== undefined ? { commitIntervalMs: config.kafka.commitInterval } : {}),
       stateDir: this.options.stateDir,
       deadLetterTopic: config.topics.dlq.name,
       clientConfig: config.kafka.clientConfig,

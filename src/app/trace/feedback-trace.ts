@@ -87,6 +87,8 @@ export class FeedbackTrace {
         'enable.auto.commit': false,
         'enable.auto.offset.store': false,
         'fetch.max.bytes': 16 * 1024 * 1024,
+        // Only what was committed: events of an aborted transaction never happened.
+        'isolation.level': 'read_committed',
         ...this.options.clientConfig,
       } as never,
       { 'auto.offset.reset': 'earliest' } as never,
@@ -112,18 +114,23 @@ export class FeedbackTrace {
         consumer.setDefaultConsumeTimeout(200);
         const wanted = Buffer.from(messageId, 'utf8');
         const serde = appCodecs().feedback;
-        let last = start - 1;
-        while (last < highOffset - 1 && Date.now() < deadline) {
+        // The scan is done when the consumer's position reaches the end captured at the start.
+        // Not the last record's offset: under exactly_once_v2 the partition ends in transaction
+        // markers, which take offsets but are never delivered (and aborted records are skipped).
+        let next = start;
+        while (next < highOffset && Date.now() < deadline) {
           const batch = await cb<KafkaJs.Message[]>((done) => consumer.consume(5000, done as never));
           for (const m of batch) {
+            next = Math.max(next, m.offset + 1);
             if (m.offset >= highOffset) continue;
-            last = Math.max(last, m.offset);
             scanned++;
             if (!m.value || !m.key || !wanted.equals(Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key))) continue;
             events.push({ ...serde.deserialize(topic, m.value), partition: m.partition, offset: m.offset });
           }
+          const position = consumer.position([{ topic, partition }])[0]?.offset;
+          if (typeof position === 'number' && position >= 0) next = Math.max(next, position);
         }
-        complete = last >= highOffset - 1;
+        complete = next >= highOffset;
       }
     } finally {
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

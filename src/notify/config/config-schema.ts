@@ -82,6 +82,11 @@ const retryPolicy = z.strictObject({
   maxBackoff: positiveDuration,
   validity: positiveDuration,
   onDeadline: z.enum(['FAILED', 'EXPIRED']).default('FAILED'),
+  /**
+   * A send whose outcome a crash left unknown (its intent was durable, its result was not):
+   * RESEND it (a second code beats none) or count it ASSUME_SENT (never spam twice).
+   */
+  onUncertainSend: z.enum(['RESEND', 'ASSUME_SENT']).default('RESEND'),
 });
 
 const templateVariant = z.strictObject({
@@ -106,7 +111,7 @@ const contentBytes = (d: { maxBytes: number }) => z.strictObject({ maxBytes: pos
 
 const D = DEFAULT_REQUEST_LIMITS;
 
-/** Input limits (issue 11); the defaults and their reasons are in `domain/request-limits.ts`. */
+/** Input limits; the defaults and their reasons are in `domain/request-limits.ts`. */
 const limits = z
   .strictObject({
     requestBytes: positiveInt.default(D.requestBytes),
@@ -134,8 +139,9 @@ export const notifyConfigSchema = z
     kafka: z.strictObject({
       bootstrapServers: nonEmpty,
       applicationId: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' }),
-      processingGuarantee: z.enum(['at_least_once', 'exactly_once_v2']).default('at_least_once'),
-      commitInterval: positiveDuration.default(1000),
+      processingGuarantee: z.enum(['at_least_once', 'exactly_once_v2']).default('exactly_once_v2'),
+      /** Unset: 100 ms under exactly_once_v2, 1 s under at_least_once (the engine's defaults). */
+      commitInterval: positiveDuration.optional(),
       /** Stream threads per process, each with its own consumer in the group. */
       threads: z.number().int().min(1).max(64).default(1),
       clientConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

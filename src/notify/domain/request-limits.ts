@@ -1,5 +1,5 @@
 /**
- * Input limits of a `NotificationRequest` (issue 11): required ids are non-empty, every string,
+ * Input limits of a `NotificationRequest`: required ids are non-empty, every string,
  * map and the whole request have a maximum size, and so has the content a template renders for
  * each channel. A request over a limit is answered REJECTED naming the field (the topology) or
  * 400 naming the field (the HTTP intake), never passed on to the stores, lanes or providers.

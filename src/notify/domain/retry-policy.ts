@@ -14,6 +14,8 @@ export interface RetryPolicy {
   readonly validity: number;
   /** Terminal status when the deadline passes before a send succeeds. */
   readonly onDeadline: 'FAILED' | 'EXPIRED';
+  /** What a send left uncertain by a crash becomes: sent again, or counted as sent. */
+  readonly onUncertainSend?: 'RESEND' | 'ASSUME_SENT';
 }
 
 /** What to do after a failed attempt. */

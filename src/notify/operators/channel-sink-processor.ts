@@ -1,17 +1,27 @@
 /**
  * channel sink (F3, F10, F11): renders due lane records and sends them through the
- * {@link ChannelSender} in batches. Records collect in an outbox that is sent when it reaches
- * `maxBatch`, when its oldest record has waited `flushIntervalMs` (checked on every record, and
- * by a wall-clock punctuator, so a lone record in a quiet period goes out too), and in `flush()`, which the runtime calls at the
- * start of every commit. That last call is what the at-least-once contract rests on: a commit
- * covers the consumed offsets of the records in the outbox, so the outbox is empty (sent and
- * its outcomes forwarded and in the ledger) before those offsets are committed.
+ * {@link ChannelSender} in batches, never before the intent to send is durable.
  *
- * Before sending, the delivery ledger is consulted: a message already finished (a replay) is
- * skipped, and one revoked while on its way ends REVOKED. Results: ACCEPTED → SENT with
- * provider, billable units and cost; retryable → the category's retry policy (RETRYING and
- * re-held with backoff, or FAILED / EXPIRED); permanent → FAILED, with reason `unregistered`
- * when the provider says the address is gone for good (so the member system can drop it).
+ * Records collect in an outbox, which is prepared when it reaches `maxBatch`, when its oldest
+ * record has waited `flushIntervalMs` (checked on every record, and by a wall-clock punctuator,
+ * so a lone record in a quiet period goes out too), and in `flush()`, which the runtime calls at
+ * the start of every commit. Preparing consults the delivery ledger — a message already finished
+ * (a replay) is skipped, one revoked on its way ends REVOKED — renders the rest, writes each
+ * one's intent (the lane record) to the send-intents store and asks for a commit. Only once that
+ * commit went through, in `afterCommit`, is the batch sent; its outcomes go to the ledger and
+ * the feedback stream and its intents are deleted, all in the next commit.
+ *
+ * So after a crash every message is known sent (ledger), known not sent (no intent: its lane
+ * record is processed again), or uncertain: an intent without an outcome, at most the batches
+ * in flight at the crash. The task that takes over finds them in the store at start and follows
+ * the category's `onUncertainSend`: RESEND (feedback reason `uncertain:resent`) or ASSUME_SENT
+ * (SENT with reason `uncertain:assumed-sent`, never sent twice). Every send carries the
+ * messageId, for providers that deduplicate.
+ *
+ * Results: ACCEPTED → SENT with provider, billable units and cost; retryable → the category's
+ * retry policy (RETRYING and re-held with backoff, or FAILED / EXPIRED); permanent → FAILED,
+ * with reason `unregistered` when the provider says the address is gone for good (so the
+ * member system can drop it).
  */
 import type { SendResult } from '../../channels/index.js';
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
@@ -33,6 +43,8 @@ export interface ChannelSinkOptions {
   readonly retry: { readonly [C in Category]: RetryPolicy };
   readonly heldStore: string;
   readonly ledgerStore: string;
+  /** messageId → the lane record being sent: written before the send, deleted with its outcome. */
+  readonly intentStore: string;
   readonly feedbackChild: string;
   readonly maxBatch: number;
   readonly flushIntervalMs: number;
@@ -42,17 +54,26 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   private context!: ProcessorContext<string, DeliveryFeedback>;
   private queue!: DelayQueue;
   private ledger!: KeyValueStore<string, LedgerEntry>;
+  private intents!: KeyValueStore<string, LaneRecord>;
   private outbox: LaneRecord[] = [];
   /** Wall-clock time the first record of the outbox came in. */
   private outboxSince = 0;
+  /** Prepared sends whose intents the next commit makes durable; sent in `afterCommit`. */
+  private prepared: { lane: LaneRecord; message: OutboundMessage }[] = [];
+  /** Intents found at start: sends a crash left uncertain, settled after the first commit. */
+  private uncertain: LaneRecord[] = [];
 
   constructor(private readonly options: ChannelSinkOptions) {}
 
-  init(context: ProcessorContext<string, DeliveryFeedback>): void {
+  async init(context: ProcessorContext<string, DeliveryFeedback>): Promise<void> {
     this.context = context;
     this.queue = new DelayQueue(context.getStateStore(this.options.heldStore));
     this.ledger = context.getStateStore(this.options.ledgerStore);
+    this.intents = context.getStateStore(this.options.intentStore);
     context.schedule(this.options.flushIntervalMs, 'WALL_CLOCK_TIME', () => this.flush());
+    // Small by construction: the batches that were in flight when the last owner stopped.
+    for await (const { value } of this.intents.all()) this.uncertain.push(value);
+    if (this.uncertain.length > 0) context.commit();
   }
 
   process(record: Record<string, LaneRecord>): void | Promise<void> {
@@ -63,17 +84,17 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   }
 
   /**
-   * Sends everything in the outbox; resolves when every outcome is forwarded and written to the
-   * ledger. Called by the runtime at the start of every commit, by the punctuator and on a full
-   * outbox.
+   * Prepares the outbox: ledger check, rendering, and an intent per message to send; asks for
+   * the commit after which `afterCommit` sends them. Called by the runtime at the start of every
+   * commit, by the punctuator and on a full outbox.
    */
   async flush(): Promise<void> {
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
     this.outbox = [];
     const entries = await this.ledger.getMany(batch.map((l) => l.request.messageId));
-    const sendable: { lane: LaneRecord; message: OutboundMessage }[] = [];
-    const seen = new Set<string>();
+    const seen = new Set(this.prepared.map((p) => p.lane.request.messageId));
+    let prepared = 0;
     batch.forEach((lane, i) => {
       const request = lane.request;
       const entry = entries[i];
@@ -83,10 +104,19 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       if (entry?.state === 'REVOKE_PENDING') return this.finish(request, 'REVOKED', now, { reason: entry.reason ?? 'revoked', attempt: lane.attempt ?? 1 });
       const message = this.render(lane);
       if (typeof message === 'string') return this.finish(request, 'FAILED', now, { reason: message, attempt: lane.attempt ?? 1 });
-      sendable.push({ lane, message });
+      this.intents.put(request.messageId, lane);
+      this.prepared.push({ lane, message });
+      prepared++;
     });
-    if (sendable.length === 0) return;
+    if (prepared > 0) this.context.commit();
+  }
 
+  /** Sends what the commit just made durable, and settles sends a crash left uncertain. */
+  async afterCommit(): Promise<void> {
+    const sendable = this.prepared;
+    this.prepared = [];
+    if (this.uncertain.length > 0) sendable.push(...(await this.settleUncertain()));
+    if (sendable.length === 0) return;
     let results: SendResult[];
     try {
       results = await this.options.sender.send(sendable.map((s) => s.message));
@@ -95,7 +125,42 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       results = sendable.map((s) => ({ messageId: s.message.messageId, status: 'RETRYABLE_ERROR', provider: 'sender', reason }));
     }
     const now = this.context.currentSystemTimeMs();
-    sendable.forEach(({ lane }, i) => this.record(lane, results[i], now));
+    sendable.forEach(({ lane }, i) => {
+      this.intents.delete(lane.request.messageId);
+      this.record(lane, results[i], now);
+    });
+  }
+
+  /**
+   * Intents without an outcome: their send may or may not have reached the provider. ASSUME_SENT
+   * categories end SENT without a send; RESEND ones are returned to be sent again.
+   */
+  private async settleUncertain(): Promise<{ lane: LaneRecord; message: OutboundMessage }[]> {
+    const lanes = this.uncertain;
+    this.uncertain = [];
+    const entries = await this.ledger.getMany(lanes.map((l) => l.request.messageId));
+    const resend: { lane: LaneRecord; message: OutboundMessage }[] = [];
+    const now = this.context.currentSystemTimeMs();
+    lanes.forEach((lane, i) => {
+      const request = lane.request;
+      if (isFinal(entries[i])) {
+        this.intents.delete(request.messageId); // its outcome made it after all
+        return;
+      }
+      const policy = this.options.retry[request.category].onUncertainSend ?? 'RESEND';
+      if (policy === 'ASSUME_SENT') {
+        this.intents.delete(request.messageId);
+        return this.finish(request, 'SENT', now, { attempt: lane.attempt ?? 1, reason: 'uncertain:assumed-sent' });
+      }
+      const message = this.render(lane);
+      if (typeof message === 'string') {
+        this.intents.delete(request.messageId);
+        return this.finish(request, 'FAILED', now, { attempt: lane.attempt ?? 1, reason: message });
+      }
+      this.emit(request, 'RETRYING', now, { attempt: lane.attempt ?? 1, reason: 'uncertain:resent' });
+      resend.push({ lane, message });
+    });
+    return resend;
   }
 
   private record(lane: LaneRecord, result: SendResult | undefined, now: number): void {

@@ -1,5 +1,5 @@
 /**
- * delivery reports (F11, issue 4): joins provider delivery reports (notify.delivery-reports, key
+ * delivery reports (F11): joins provider delivery reports (notify.delivery-reports, key
  * messageId) with the SENT feedback of the same message (notify.feedback, key messageId; the two
  * topics are co-partitioned) and reports each as one more feedback event with subject
  * DELIVERY_REPORT: DELIVERED, or FAILED when the provider could not deliver (reason

@@ -5,6 +5,7 @@ export const STORE_NAMES = {
   fatigue: 'fatigue-counts',
   held: 'delay-held',
   ledger: 'delivery-ledger',
+  sendIntents: 'send-intents',
   billing: 'billing-windows',
   deliveryTracking: 'delivery-tracking',
 } as const;

@@ -4,7 +4,7 @@
  * content (F14) — and the user's subscription state (F8: no state means subscribed). Passes an
  * {@link IntakeEnvelope} on, or ends the request with REJECTED / UNSUBSCRIBED / EXPIRED.
  *
- * Input limits come first (issue 11, `domain/request-limits.ts`): a request with an empty or
+ * Input limits come first (`domain/request-limits.ts`): a request with an empty or
  * oversized field, too many parameters, a bad record key or content over its channel's limit is
  * REJECTED with a reason naming the field, before any store is read — the batched prefetch skips
  * it too, so one bad request cannot fail a whole batch's store reads (an empty userId is an

@@ -23,6 +23,14 @@ export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {
    * so the commit covers everything its consumed offsets stand for.
    */
   flush?(): void | Promise<void>;
+  /**
+   * Optional: called after a commit went through, when everything the task did up to it —
+   * outputs, store changes, consumed offsets — is durable. For work that must not happen before
+   * its record of intent is durable (a call to the outside world that cannot be taken back):
+   * write the intent to a store and ask for a commit (`context.commit()`); act here. What this
+   * forwards or writes goes into the next commit.
+   */
+  afterCommit?(): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 

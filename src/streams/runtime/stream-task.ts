@@ -82,6 +82,7 @@ export class StreamTask {
   /** Whether a child of a source prefetches state, or a source serde prefetches schemas. */
   private readonly recordPrefetch: boolean;
   private readonly schemaPrefetch: boolean;
+  private readonly afterCommitNodes: NodeRuntime[];
 
   constructor(private readonly options: StreamTaskOptions) {
     const { subTopology, topology, partition } = options;
@@ -104,6 +105,7 @@ export class StreamTask {
       rt.children = topology.childrenOf(rt.name).map((c) => this.nodes.get(c.name)!);
     }
     this.group = new PartitionGroup(weights);
+    this.afterCommitNodes = [...this.nodes.values()].filter((rt) => rt.processor?.afterCommit !== undefined);
     this.recordPrefetch = [...this.sourcesByTopic.values()].some(({ runtime }) => runtime.children.some((c) => c.processor?.prefetch !== undefined));
     this.schemaPrefetch = [...this.sourcesByTopic.values()].some(({ source }) => source.keySerde.prefetch !== undefined || source.valueSerde.prefetch !== undefined);
   }
@@ -271,6 +273,30 @@ export class StreamTask {
       }
     }
     for (const store of this.options.stores.values()) await store.flush();
+  }
+
+  /** Whether a processor of this task acts after commits (see `Processor.afterCommit`). */
+  get hasAfterCommit(): boolean {
+    return this.afterCommitNodes.length > 0;
+  }
+
+  /**
+   * Runs the processors' `afterCommit` once a commit went through; their forwards are
+   * delivered, and a failure goes to the processing handler like any other.
+   */
+  async afterCommit(): Promise<void> {
+    if (this.state !== 'RUNNING') return;
+    for (const rt of this.afterCommitNodes) {
+      try {
+        const result = rt.processor!.afterCommit!();
+        if (isPromise(result)) await result;
+        const pending = this.drain(rt);
+        if (pending) await pending;
+      } catch (err) {
+        this.discardForwarded();
+        this.handleFailure('process', err, null, rt.name);
+      }
+    }
   }
 
   /** Closes processors; stores are closed by their owner. Buffered records are dropped. */

@@ -465,7 +465,8 @@ export class StreamThread {
    *     the consumed offsets;
    * 2b. exactly-once: add the consumed offsets to the transaction and commit it (outputs,
    *     changelogs and offsets become visible together);
-   * 3. at-least-once, every checkpoint interval: write checkpoint files.
+   * 3. at-least-once, every checkpoint interval: write checkpoint files;
+   * 4. processors' `afterCommit` (sends whose intents the commit made durable).
    */
   private async commit(): Promise<boolean> {
     const started = Date.now();
@@ -502,6 +503,13 @@ export class StreamThread {
     this.lastCommitMs = Date.now();
     this.metrics?.commits.inc();
     this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
+    // 4. What waited for its intent to be durable runs now; it goes into the next commit.
+    for (const owned of running) {
+      if (!owned.task.hasAfterCommit || !this.tasks.has(owned.task.id)) continue;
+      await this.ensureTransaction();
+      await owned.task.afterCommit();
+      if (owned.task.takeCommitRequest()) this.commitRequested = true;
+    }
     return true;
   }
 

@@ -172,10 +172,15 @@ export class TopologyTestDriver {
     return this.outputs.get(topic) ?? [];
   }
 
-  /** Flushes stores (writing their changelogs) as a commit would. */
+  /**
+   * Commits as the runtime does: flushes processors and stores (writing their changelogs), then
+   * runs the processors' `afterCommit`. The driver also commits on its own whenever a processor
+   * asks for it (`context.commit()`), once the records piped so far are processed.
+   */
   async commit(): Promise<void> {
     await this.ready;
     for (const task of this.tasks) await task.flush();
+    for (const task of this.tasks) await task.afterCommit();
     await this.pump();
   }
 
@@ -183,6 +188,9 @@ export class TopologyTestDriver {
     if (this.closed) return;
     this.closed = true;
     await this.ready;
+    for (const task of this.tasks) await task.flush();
+    for (const task of this.tasks) await task.afterCommit();
+    await this.pump();
     for (const task of this.tasks) {
       await task.flush();
       await task.close();
@@ -226,13 +234,20 @@ export class TopologyTestDriver {
   }
 
   private async pump(): Promise<void> {
-    while (this.pending.length > 0) {
-      const raw = this.pending.shift()!;
-      const task = this.taskByTopic.get(raw.topic)!;
-      task.addRecords([raw]);
-      while ((await task.process(1000)) > 0) {
-        /* drain the task's buffer */
+    for (;;) {
+      while (this.pending.length > 0) {
+        const raw = this.pending.shift()!;
+        const task = this.taskByTopic.get(raw.topic)!;
+        task.addRecords([raw]);
+        while ((await task.process(1000)) > 0) {
+          /* drain the task's buffer */
+        }
       }
+      // Punctuators and flushes ask too; the flag is read (and cleared) on every task.
+      const requested = this.tasks.map((t) => t.takeCommitRequest()).some(Boolean);
+      if (!requested) return;
+      for (const task of this.tasks) await task.flush();
+      for (const task of this.tasks) await task.afterCommit();
     }
   }
 }

@@ -40,11 +40,11 @@ describe('notify-streams CLI', () => {
     const ok = await cliInProcess(['config', 'check', 'topology/notify-streams.yaml'], { NOTIFY_KAFKA__APPLICATION_ID: 'from-env' });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('applicationId: from-env');
-    expect(ok.stdout).toContain('commitInterval: 1000');
+    expect(ok.stdout).toContain('commitInterval: 100');
 
     const dir = mkdtempSync(join(tmpdir(), 'notify-config-'));
     const bad = join(dir, 'bad.yaml');
-    const text = readFileSync('topology/notify-streams.yaml', 'utf8').replace('commitInterval: 1s', 'commitInterval: soon').replace('  dedupe:\n', '  dedupe:\n').replace('retention: 24h', 'retension: 24h');
+    const text = readFileSync('topology/notify-streams.yaml', 'utf8').replace('commitInterval: 100ms', 'commitInterval: soon').replace('  dedupe:\n', '  dedupe:\n').replace('retention: 24h', 'retension: 24h');
     writeFileSync(bad, text);
     const r = await cliInProcess(['config', 'check', bad]);
     expect(r.code).toBe(2);

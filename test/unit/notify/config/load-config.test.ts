@@ -21,7 +21,8 @@ describe('loadConfig', () => {
   it('loads the default file with durations in milliseconds', () => {
     const config = loadConfig({ env: {} });
     expect(config.kafka.bootstrapServers).toBe('127.0.0.1:9092');
-    expect(config.kafka.commitInterval).toBe(1000);
+    expect(config.kafka.commitInterval).toBe(100);
+    expect(config.kafka.processingGuarantee).toBe('exactly_once_v2');
     expect(config.kafka.producerConfig).toEqual({});
     expect(config.dedupe.retention).toBe(24 * 3_600_000);
     expect(config.billing.window).toBe(3_600_000);

@@ -82,6 +82,8 @@ export interface HarnessOptions {
   readonly storeKind?: 'persistent' | 'in-memory';
   /** Dead-letter undecodable input to `topics.dlq` (as the app does) instead of failing. */
   readonly deadLetters?: boolean;
+  /** Keep persistent stores in this folder (not removed on close): a later harness starts on them. */
+  readonly stateDir?: string;
 }
 
 /** The topology on a test driver, with typed topics. */
@@ -100,8 +102,13 @@ export class Harness {
 
   constructor(patch?: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI, options: HarnessOptions = {}) {
     this.config = testConfig(patch);
-    const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind: options.storeKind ?? 'in-memory', expectedKeysPerTask: 10_000 });
-    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs, ...(options.deadLetters ? { deadLetterTopic: this.config.topics.dlq.name } : {}) });
+    const storeKind = options.storeKind ?? (options.stateDir ? 'persistent' : 'in-memory');
+    const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind, expectedKeysPerTask: 10_000 });
+    this.driver = new TopologyTestDriver(topology, {
+      initialWallClockTimeMs: startMs,
+      ...(options.deadLetters ? { deadLetterTopic: this.config.topics.dlq.name } : {}),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    });
     const t = this.config.topics;
     this.requests = this.driver.createInputTopic(t.requests.name, stringSerde, serde('NotificationRequest'));
     this.commands = this.driver.createInputTopic(t.commands.name, stringSerde, serde('RevokeCommand'));
@@ -139,8 +146,13 @@ export class Harness {
 
   /** Every status reported for one message so far, in order. */
   statusesOf(messageId: string): string[] {
+    return this.feedbackOf(messageId).map((f) => f.status);
+  }
+
+  /** Every feedback event of one message so far, in order. */
+  feedbackOf(messageId: string): DeliveryFeedback[] {
     this.readFeedback();
-    return this.allFeedback.filter((f) => f.messageId === messageId).map((f) => f.status);
+    return this.allFeedback.filter((f) => f.messageId === messageId);
   }
 
   /** Pipes a provider delivery report for `messageId`, as the app would. */
