@@ -6,5 +6,6 @@ export const STORE_NAMES = {
   held: 'delay-held',
   ledger: 'delivery-ledger',
   billing: 'billing-windows',
+  billingCounted: 'billing-counted',
   deliveryTracking: 'delivery-tracking',
 } as const;

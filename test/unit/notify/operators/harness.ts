@@ -82,6 +82,12 @@ export interface HarnessOptions {
   readonly storeKind?: 'persistent' | 'in-memory';
   /** Dead-letter undecodable input to `topics.dlq` (as the app does) instead of failing. */
   readonly deadLetters?: boolean;
+  /**
+   * Keep persistent stores in this folder (not removed on close). A second harness on the same
+   * folder is the same task restarted: its stores hold what the first one wrote, its stream time
+   * starts at -1, and its input offsets start again at 0 — piping the same records again replays them.
+   */
+  readonly stateDir?: string;
 }
 
 /** The topology on a test driver, with typed topics. */
@@ -101,7 +107,7 @@ export class Harness {
   constructor(patch?: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI, options: HarnessOptions = {}) {
     this.config = testConfig(patch);
     const topology = buildNotifyTopology(this.config, { sender: this.sender, schemas: catalog, storeKind: options.storeKind ?? 'in-memory', expectedKeysPerTask: 10_000 });
-    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs, ...(options.deadLetters ? { deadLetterTopic: this.config.topics.dlq.name } : {}) });
+    this.driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: startMs, ...(options.deadLetters ? { deadLetterTopic: this.config.topics.dlq.name } : {}), ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
     const t = this.config.topics;
     this.requests = this.driver.createInputTopic(t.requests.name, stringSerde, serde('NotificationRequest'));
     this.commands = this.driver.createInputTopic(t.commands.name, stringSerde, serde('RevokeCommand'));
