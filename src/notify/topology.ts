@@ -120,7 +120,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
       N.requestsSource,
     )
     .addProcessor(N.dedupe, () => new DedupeProcessor({ storeName: STORE_NAMES.dedupe, retentionMs: config.dedupe.retention, feedbackChild: N.intakeFeedbackSink, nextChild: N.fatigue, ...sweep }), N.validate)
-    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router, ...sweep }), N.dedupe)
+    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, dedupeStoreName: STORE_NAMES.dedupe, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router, ...sweep }), N.dedupe)
     .addProcessor(
       N.router,
       () => new PriorityRouterProcessor({ lanes: new LaneRouter(config.lanes), laneChildren: N.laneSinks, feedbackChild: N.intakeFeedbackSink, emitAccepted: config.feedback.emitAccepted }),
@@ -132,7 +132,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
   topology.addSink({ name: N.intakeFeedbackSink, topic: t.feedback.name, keySerde: stringSerde, valueSerde: feedbackSerde }, N.validate, N.dedupe, N.fatigue, N.router);
   topology
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.subscriptions), stringSerde, jsonSerde<SubscriptionState>()).withKeyFilter(keyFilter), N.subscriptionTable, N.validate)
-    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.dedupe), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.dedupe, N.validate)
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.dedupe), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.dedupe, N.validate, N.fatigue)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.fatigue), stringSerde, jsonSerde()), N.fatigue, N.validate);
 
   // Dispatch.
@@ -205,11 +205,22 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.deliveryTracking), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.deliveryReports)
     .addProcessor(
       N.billing,
-      () => new BillingProcessor({ storeName: STORE_NAMES.billing, windowMs: config.billing.window, graceMs: config.billing.grace, currency: config.billing.currency, sinkChild: N.billingSink }),
+      () =>
+        new BillingProcessor({
+          storeName: STORE_NAMES.billing,
+          countedStoreName: STORE_NAMES.billingCounted,
+          countedRetentionMs: config.ledger.retention,
+          windowMs: config.billing.window,
+          graceMs: config.billing.grace,
+          currency: config.billing.currency,
+          sinkChild: N.billingSink,
+          ...sweep,
+        }),
       N.feedbackSource,
     )
     .addSink({ name: N.billingSink, topic: t.billing.name, keySerde: stringSerde, valueSerde: avro<BillingWindow>('notify.v1.BillingWindow') }, N.billing)
-    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.billing), bufferSerde, jsonSerde()), N.billing);
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.billing), bufferSerde, jsonSerde()), N.billing)
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.billingCounted), stringSerde, jsonSerde<number>()).withKeyFilter(keyFilter), N.billing);
 
   return topology;
 }

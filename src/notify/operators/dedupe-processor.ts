@@ -6,6 +6,11 @@
  * Kafka redelivering the *same* record (same offset, after a crash before the offset commit)
  * is not a duplicate: it passes again, and the delivery ledger downstream keeps it from being
  * sent twice. A producer retry is a new record at a new offset, and is a duplicate.
+ *
+ * The sighting also carries the fatigue decision when fatigue suppressed the request (fatigue
+ * writes it into the entry dedupe has just written, so the write cache keeps one changelog
+ * record). A replay passes that decision on in the envelope, and fatigue reports SUPPRESSED
+ * again instead of deciding anew against windows that have moved since.
  */
 import type { Processor, ProcessorContext } from '../../streams/processor/processor.js';
 import type { Record } from '../../streams/processor/record.js';
@@ -19,6 +24,14 @@ import { scheduleSweep, type SweepSchedule } from './store-sweeper.js';
 export interface SeenEntry {
   readonly t: number;
   readonly at: string;
+  /** The fatigue rule that suppressed the request, when one did. */
+  readonly f?: string;
+}
+
+/** Where the record being processed sits: `topic:partition:offset`, or '' when unknown. */
+export function sightingAt(context: Pick<ProcessorContext<unknown, unknown>, 'recordMetadata'>): string {
+  const meta = context.recordMetadata();
+  return meta ? `${meta.topic}:${meta.partition}:${meta.offset}` : '';
 }
 
 export interface DedupeOptions extends SweepSchedule {
@@ -49,8 +62,7 @@ export class DedupeProcessor implements Processor<string, IntakeEnvelope, string
   process(record: Record<string, IntakeEnvelope>): void | Promise<void> {
     const key = dedupeKeyOf(record.value.request);
     return readThen(this.store, key, (seen) => {
-      const meta = this.context.recordMetadata();
-      const at = meta ? `${meta.topic}:${meta.partition}:${meta.offset}` : '';
+      const at = sightingAt(this.context);
       const live = seen !== undefined && record.timestamp - seen.t < this.options.retentionMs;
       if (live && seen.at !== at) {
         const now = this.context.currentSystemTimeMs();
@@ -59,6 +71,11 @@ export class DedupeProcessor implements Processor<string, IntakeEnvelope, string
         return;
       }
       if (!live) this.store.put(key, { t: record.timestamp, at });
+      else if (seen.f !== undefined) {
+        // A replay of a request fatigue suppressed: fatigue reports the same again.
+        this.context.forward(record.withValue({ ...record.value, suppressedBy: seen.f }), this.options.nextChild);
+        return;
+      }
       this.context.forward(record, this.options.nextChild);
     });
   }

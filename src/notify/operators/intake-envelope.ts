@@ -13,6 +13,11 @@ export interface IntakeEnvelope {
   readonly plannedAt: number;
   /** Why plannedAt is later than the requested time, e.g. `quiet-hours:MARKETING`. */
   readonly deferReason: string | null;
+  /**
+   * Set by dedupe on a replay (the same record processed again): the fatigue rule that
+   * suppressed this request the first time, so fatigue reports the same outcome again.
+   */
+  readonly suppressedBy?: string;
 }
 
 /** The key a request is deduplicated by. */

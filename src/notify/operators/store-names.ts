@@ -7,5 +7,6 @@ export const STORE_NAMES = {
   ledger: 'delivery-ledger',
   sendIntents: 'send-intents',
   billing: 'billing-windows',
+  billingCounted: 'billing-counted',
   deliveryTracking: 'delivery-tracking',
 } as const;

@@ -82,7 +82,11 @@ export interface HarnessOptions {
   readonly storeKind?: 'persistent' | 'in-memory';
   /** Dead-letter undecodable input to `topics.dlq` (as the app does) instead of failing. */
   readonly deadLetters?: boolean;
-  /** Keep persistent stores in this folder (not removed on close): a later harness starts on them. */
+  /**
+   * Keep persistent stores in this folder (not removed on close). A second harness on the same
+   * folder is the same task restarted: its stores hold what the first one wrote, its stream time
+   * starts at -1, and its input offsets start again at 0 — piping the same records again replays them.
+   */
   readonly stateDir?: string;
 }
 
