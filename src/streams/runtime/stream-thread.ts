@@ -266,7 +266,7 @@ export class StreamThread {
     if (this.failure) return; // released when it failed
     let clean = false;
     try {
-      clean = (await this.commit()) || !this.producer.isTransactional;
+      clean = (await this.commitSettled()) || !this.producer.isTransactional;
     } finally {
       // Even when the last commit throws, the clients close and the member leaves the group.
       await this.release(clean);
@@ -514,6 +514,17 @@ export class StreamThread {
   }
 
   /**
+   * A commit before tasks close (revocation, shutdown): what processors did after it
+   * (`afterCommit`: outcomes of sends, the deletion of their intents) is committed by a second
+   * one, so every task's outputs and store changes are committed together before any closes.
+   */
+  private async commitSettled(): Promise<boolean> {
+    if (!(await this.commit())) return false;
+    const settled = [...this.tasks.values()].some((owned) => owned.restored && owned.task.hasAfterCommit);
+    return settled ? this.commit() : true;
+  }
+
+  /**
    * 2b. Exactly-once: the consumed offsets join the transaction, which commits outputs,
    * changelogs and offsets together. False when the transaction had to be aborted (the tasks
    * then restart from the last commit); throws a broker-away error with the transaction still
@@ -705,7 +716,7 @@ export class StreamThread {
         // (its stores match their changelogs); under exactly-once only if the commit went through.
         // Lost: the member was dropped from the group and rejoins for a new assignment.
         if (event.kind === 'lost') this.hasAssignment = false;
-        const clean = event.kind === 'revoked' && ((await this.commit()) || !this.producer.isTransactional);
+        const clean = event.kind === 'revoked' && ((await this.commitSettled()) || !this.producer.isTransactional);
         const all: TopicPartition[] = [];
         for (const tp of event.partitions) {
           const sub = this.subByLeader.get(tp.topic);
@@ -849,6 +860,9 @@ export class StreamThread {
     if (this.updater.has(id)) return this.closeRestoringTask(id, owned, clean);
     try {
       if (clean && owned.restored) {
+        // Under exactly-once whatever the stores still hold goes into a transaction, never
+        // outside one (a transactional producer refuses that).
+        await this.ensureTransaction();
         await owned.task.close();
         await owned.state.flush();
         if (this.inTransaction) {
