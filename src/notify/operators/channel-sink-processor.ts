@@ -13,7 +13,8 @@
  *
  * So after a crash every message is known sent (ledger), known not sent (no intent: its lane
  * record is processed again), or uncertain: an intent without an outcome, at most the batches
- * in flight at the crash. The task that takes over finds them in the store at start and follows
+ * in flight at the crash. (A commit that fails without a crash — a rebalance — leaves nothing
+ * uncertain when the task starts again in the same process: it remembers recent outcomes.) The task that takes over finds them in the store at start and follows
  * the category's `onUncertainSend`: RESEND (feedback reason `uncertain:resent`) or ASSUME_SENT
  * (SENT with reason `uncertain:assumed-sent`, never sent twice). Every send carries the
  * messageId, for providers that deduplicate.
@@ -48,6 +49,23 @@ export interface ChannelSinkOptions {
   readonly feedbackChild: string;
   readonly maxBatch: number;
   readonly flushIntervalMs: number;
+}
+
+/**
+ * Outcomes of the sends this process made, by application and messageId, oldest first and
+ * bounded. A task that starts again in this process after a commit failed (a rebalance aborts
+ * the transaction holding the outcomes of sends already made) knows what became of them and
+ * records that, instead of counting them uncertain. Only a send whose process is gone stays
+ * uncertain.
+ */
+const recentOutcomes = new Map<string, SendResult>();
+/** Far more than the sends between two commits; ~5 MB at most. */
+const RECENT_OUTCOMES_MAX = 20_000;
+
+function rememberOutcome(key: string, result: SendResult): void {
+  recentOutcomes.delete(key);
+  recentOutcomes.set(key, result);
+  if (recentOutcomes.size > RECENT_OUTCOMES_MAX) recentOutcomes.delete(recentOutcomes.keys().next().value!);
 }
 
 export class ChannelSinkProcessor implements Processor<string, LaneRecord, string, DeliveryFeedback> {
@@ -126,9 +144,18 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     }
     const now = this.context.currentSystemTimeMs();
     sendable.forEach(({ lane }, i) => {
+      const result = results[i];
+      if (result) rememberOutcome(this.outcomeKey(lane), result);
       this.intents.delete(lane.request.messageId);
-      this.record(lane, results[i], now);
+      this.record(lane, result, now);
     });
+    // Outcomes are committed at once, before more records are processed: the sooner they are
+    // durable, the fewer a failed commit can leave unknown.
+    this.context.commit();
+  }
+
+  private outcomeKey(lane: LaneRecord): string {
+    return `${this.context.applicationId}\u0000${lane.request.messageId}`;
   }
 
   /**
@@ -146,6 +173,12 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       if (isFinal(entries[i])) {
         this.intents.delete(request.messageId); // its outcome made it after all
         return;
+      }
+      const known = recentOutcomes.get(this.outcomeKey(lane));
+      if (known) {
+        // Sent from this process; only the commit of its outcome was lost.
+        this.intents.delete(request.messageId);
+        return this.record(lane, known, now);
       }
       const policy = this.options.retry[request.category].onUncertainSend ?? 'RESEND';
       if (policy === 'ASSUME_SENT') {

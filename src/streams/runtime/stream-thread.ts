@@ -66,6 +66,8 @@ export class StreamThread {
   private producer: StreamProducer;
   /** Whether the producer sends one record per batch (after a refused batch; see newProducer). */
   private isolating = false;
+  /** True during the commit that takes what `afterCommit` did (see commit, step 4). */
+  private settling = false;
   /** Refusals recovered from since the last successful commit. */
   private refusalRecoveries = 0;
   /** Whether the group gave this thread an assignment (possibly empty) it still holds. */
@@ -503,12 +505,24 @@ export class StreamThread {
     this.lastCommitMs = Date.now();
     this.metrics?.commits.inc();
     this.metrics?.commitLatency.observe((Date.now() - started) / 1000);
-    // 4. What waited for its intent to be durable runs now; it goes into the next commit.
+    // 4. What waited for its intent to be durable runs now. A processor that asks for a
+    // commit there (its outcomes of calls to the outside world) gets it at once, before any
+    // further processing: the shorter the time between an outside call and the commit of its
+    // outcome, the fewer outcomes a failed commit leaves unknown.
+    let settle = false;
     for (const owned of running) {
       if (!owned.task.hasAfterCommit || !this.tasks.has(owned.task.id)) continue;
       await this.ensureTransaction();
       await owned.task.afterCommit();
-      if (owned.task.takeCommitRequest()) this.commitRequested = true;
+      if (owned.task.takeCommitRequest()) settle = true;
+    }
+    if (settle && !this.settling) {
+      this.settling = true;
+      try {
+        return await this.commit();
+      } finally {
+        this.settling = false;
+      }
     }
     return true;
   }
@@ -520,8 +534,7 @@ export class StreamThread {
    */
   private async commitSettled(): Promise<boolean> {
     if (!(await this.commit())) return false;
-    const settled = [...this.tasks.values()].some((owned) => owned.restored && owned.task.hasAfterCommit);
-    return settled ? this.commit() : true;
+    return this.inTransaction ? this.commit() : true;
   }
 
   /**
