@@ -14,8 +14,8 @@
  * the RSS growth over the last half of the requests (the sample taken when intake crossed half
  * way against the last one).
  *
- * BENCH_MEMORY_MB sets the engine's memory total (`StreamsConfig.memory.totalBytes`);
- * BENCH_KEYS sets the key filters' expected keys per task.
+ * The engine's memory total comes from the configuration's `memory` section, as `run` sets it;
+ * BENCH_MEMORY_MB overrides `memory.totalMb`, BENCH_KEYS the key filters' keys per task.
  */
 import KafkaJs from '@confluentinc/kafka-javascript';
 import { fork } from 'node:child_process';
@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     stateDir,
     deadLetterTopic: config.topics.dlq.name,
     metrics: registry,
-    ...(memoryMb ? { memory: { totalBytes: memoryMb * MIB } } : {}),
+    // As `run` sets it from the configuration's `memory` section.
+    memory: { totalBytes: (memoryMb ?? config.memory.totalMb) * MIB, rocksDbRatio: config.memory.rocksDbRatio, writeBufferRatio: config.memory.writeBufferRatio },
   };
   const streams = new KafkaStreams(topology, streamsConfig);
   await streams.start();

@@ -146,6 +146,21 @@ export const notifyConfigSchema = z
         pass: positiveDuration.default(3_600_000),
       })
       .default({ interval: 1000, maxScan: 2000, pass: 3_600_000 }),
+    /**
+     * Memory of one pod (README "Memory"). `totalMb` is the engine's one total for RocksDB
+     * (memtables and block caches of every store) and the Kafka clients' queues; the key filters
+     * in front of the subscription, dedupe, ledger and delivery-tracking stores are sized per
+     * task for `keyFilterKeysPerTask` keys (~1.2 MB each at 1M keys and 1%, ×4 stores ×partitions).
+     */
+    memory: z
+      .strictObject({
+        totalMb: z.number().int().min(48).default(192),
+        rocksDbRatio: z.number().gt(0).lt(1).default(2 / 3),
+        writeBufferRatio: z.number().gt(0).lt(1).default(0.5),
+        keyFilterKeysPerTask: z.number().int().min(1000).default(1_000_000),
+        keyFilterFalsePositiveRate: z.number().gt(0).lt(0.5).default(0.01),
+      })
+      .default({ totalMb: 192, rocksDbRatio: 2 / 3, writeBufferRatio: 0.5, keyFilterKeysPerTask: 1_000_000, keyFilterFalsePositiveRate: 0.01 }),
     delay: z.strictObject({
       punctuateInterval: positiveDuration.default(200),
       maxReleasePerScan: z.number().int().min(1).default(5000),

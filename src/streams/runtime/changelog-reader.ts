@@ -24,12 +24,13 @@ export class ChangelogReader {
   constructor(clientConfig: Record<string, unknown>) {
     this.consumer = new KafkaConsumer(
       {
+        // 50 MB fetches unless the caller sizes them (the stream thread does, from its memory part).
+        'fetch.max.bytes': 52_428_800,
         ...clientConfig,
         'group.id': `${String(clientConfig['client.id'] ?? 'streams')}-restore`,
         'enable.auto.commit': false,
         'enable.partition.eof': true,
         'isolation.level': 'read_committed',
-        'fetch.max.bytes': 52_428_800,
       } as never,
       { 'auto.offset.reset': 'earliest' } as never,
     );

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { RocksDbOptions } from '../rocksdb-config.js';
 
 /**
  * The one file that touches the `rocksdb` binding (leveldown API, RocksDB 6.17). Everything else
@@ -39,13 +40,7 @@ function promisify<T>(run: (callback: Callback<T>) => void): Promise<T> {
   });
 }
 
-/** Tuning passed to RocksDB on open; the binding's defaults apply to what is left out. */
-export interface RocksDbOptions {
-  /** Block cache size in bytes (binding default 8 MiB). */
-  readonly cacheSize?: number;
-  /** Memtable size in bytes (binding default 4 MiB). */
-  readonly writeBufferSize?: number;
-}
+export type { RocksDbOptions } from '../rocksdb-config.js';
 
 /** A chunked forward iterator over `[gte, lt)`. */
 export interface RocksDbIterator {
