@@ -19,10 +19,11 @@
  */
 import KafkaJs from '@confluentinc/kafka-javascript';
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Registry } from 'prom-client';
 import { createChannelRouter } from '../../src/channels/index.js';
 import type { NotifyConfig } from '../../src/notify/config/index.js';
@@ -79,6 +80,10 @@ interface Sample {
   readonly rss: number;
   readonly heapUsed: number;
   readonly heapTotal: number;
+  /** V8's young generation (semi-spaces), committed. */
+  readonly newSpace: number;
+  /** Live and not yet collected objects in V8's old generation. */
+  readonly oldSpaceUsed: number;
   readonly external: number;
   readonly arrayBuffers: number;
   readonly rocksDbInstances: number;
@@ -99,6 +104,17 @@ async function processed(registry: Registry): Promise<number[]> {
 
 const mib = (bytes: number): string => (bytes / MIB).toFixed(0);
 
+/** Resident bytes by kind from /proc (Linux): anonymous memory, and mapped files (code of node and the native addons). */
+function residentByKind(): { anon: number; file: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return { anon: Number.NaN, file: Number.NaN };
+  }
+}
+
 async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? 200_000);
   const rate = Number(process.argv[3] ?? 3_000);
@@ -118,9 +134,11 @@ async function main(): Promise<void> {
     bootstrapServers: BOOTSTRAP,
     stateDir,
     deadLetterTopic: config.topics.dlq.name,
+    processingGuarantee: config.kafka.processingGuarantee,
+    commitIntervalMs: config.kafka.commitInterval,
     metrics: registry,
     // As `run` sets it from the configuration's `memory` section.
-    memory: { totalBytes: (memoryMb ?? config.memory.totalMb) * MIB, rocksDbRatio: config.memory.rocksDbRatio, writeBufferRatio: config.memory.writeBufferRatio },
+    memory: { totalBytes: (memoryMb ?? config.memory.totalMb) * MIB, rocksDbRatio: config.memory.rocksDbRatio, recordCacheRatio: config.memory.recordCacheRatio, writeBufferRatio: config.memory.writeBufferRatio },
   };
   const streams = new KafkaStreams(topology, streamsConfig);
   await streams.start();
@@ -138,6 +156,8 @@ async function main(): Promise<void> {
     const [intake = 0, , feedback = 0] = await processed(registry);
     const m = process.memoryUsage();
     const rocks = RocksDbDatabase.memoryUsage();
+    const spaces = getHeapSpaceStatistics();
+    const space = (name: string): { space_size: number; space_used_size: number } | undefined => spaces.find((x) => x.space_name === name);
     const s: Sample = {
       seconds: (performance.now() - start) / 1000,
       produced,
@@ -146,6 +166,8 @@ async function main(): Promise<void> {
       rss: m.rss,
       heapUsed: m.heapUsed,
       heapTotal: m.heapTotal,
+      newSpace: space('new_space')?.space_size ?? 0,
+      oldSpaceUsed: space('old_space')?.space_used_size ?? 0,
       external: m.external,
       arrayBuffers: m.arrayBuffers,
       rocksDbInstances: rocks.instances,
@@ -175,15 +197,16 @@ async function main(): Promise<void> {
   rmSync(stateDir, { recursive: true, force: true });
   await deleteTopicsStartingWith([`${config.kafka.applicationId.slice(0, -'-app'.length)}.`, `${config.kafka.applicationId}-`]);
 
-  console.log('\n|   s | produced | intake done | RSS MiB | heap used | heap total | external | arrayBuffers | RocksDB (n) | memtables | block cache | table readers |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n|   s | produced | intake done | RSS MiB | heap used | heap total | young gen | old gen used | external | arrayBuffers | RocksDB (n) | memtables | block cache | table readers |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of samples) {
-    console.log(`| ${s.seconds.toFixed(0)} | ${s.produced} | ${s.intake} | ${mib(s.rss)} | ${mib(s.heapUsed)} | ${mib(s.heapTotal)} | ${mib(s.external)} | ${mib(s.arrayBuffers)} | ${s.rocksDbInstances} | ${mib(s.memTables)} | ${mib(s.blockCache)} | ${mib(s.tableReaders)} |`);
+    console.log(`| ${s.seconds.toFixed(0)} | ${s.produced} | ${s.intake} | ${mib(s.rss)} | ${mib(s.heapUsed)} | ${mib(s.heapTotal)} | ${mib(s.newSpace)} | ${mib(s.oldSpaceUsed)} | ${mib(s.external)} | ${mib(s.arrayBuffers)} | ${s.rocksDbInstances} | ${mib(s.memTables)} | ${mib(s.blockCache)} | ${mib(s.tableReaders)} |`);
   }
   const half = samples.find((s) => s.intake >= requests / 2) ?? samples[0]!;
   const rocks = last.memTables + last.blockCache + last.tableReaders;
-  const rest = last.rss - last.heapTotal - last.external - rocks;
-  console.log(`\nat the end: RSS ${mib(last.rss)} MiB = V8 heap ${mib(last.heapTotal)} (used ${mib(last.heapUsed)}) + external ${mib(last.external)} (ArrayBuffers ${mib(last.arrayBuffers)}) + RocksDB ${mib(rocks)} (memtables ${mib(last.memTables)}, block caches ${mib(last.blockCache)}, table readers ${mib(last.tableReaders)}; ${last.rocksDbInstances} instances) + the rest ${mib(rest)} (librdkafka, code, allocator)`);
+  const { anon, file } = residentByKind();
+  const rest = last.rss - file - last.heapTotal - last.external - rocks;
+  console.log(`\nat the end: RSS ${mib(last.rss)} MiB = mapped files (node, native addons) ${mib(file)} + V8 heap ${mib(last.heapTotal)} (used ${mib(last.heapUsed)}) + external ${mib(last.external)} (ArrayBuffers ${mib(last.arrayBuffers)}) + RocksDB ${mib(rocks)} (memtables ${mib(last.memTables)}, block caches ${mib(last.blockCache)}, table readers ${mib(last.tableReaders)}; ${last.rocksDbInstances} instances) + the rest ${mib(rest)} (librdkafka queues and buffers, allocator free lists, thread stacks); anonymous ${mib(anon)}`);
   console.log(`RSS growth over the last ${requests - half.intake} requests: ${mib(half.rss)} → ${mib(last.rss)} MiB (${(((last.rss - half.rss) / half.rss) * 100).toFixed(1)}%); producer exit ${childCode}`);
 }
 

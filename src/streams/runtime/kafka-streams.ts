@@ -96,7 +96,7 @@ export class KafkaStreams {
       }
     }
     // Every task this process could own, each with its stores: the RocksDB budget's divisor.
-    this.config.memory.rocksDb.expectInstances(this.subTopologies.reduce((sum, sub) => sum + sub.storeNames.length * counts.get(sub.sourceTopics[0]!)!, 0));
+    this.config.memory.stores.expectStores(this.subTopologies.reduce((sum, sub) => sum + sub.storeNames.length * counts.get(sub.sourceTopics[0]!)!, 0));
     await this.admin.createTopics(changelogs);
     const missingSinks = this.topology.sinkTopics().filter((t) => !counts.has(t));
     if (missingSinks.length > 0) {

@@ -507,7 +507,7 @@ export class StreamThread {
       changelog: { send: (topic, p, key, value, ts) => this.producer.send(topic, p, key, value, ts, undefined) },
       metrics: this.config.metrics,
       streamTime: () => ref.task?.streamTimeMs() ?? -1,
-      rocksDbMemory: this.config.memory.rocksDb,
+      memory: this.config.memory.stores,
     });
     const task = new StreamTask({
       applicationId: this.config.applicationId,

@@ -53,4 +53,9 @@ export interface StateStoreContext {
    * when it opens and gives it back when it closes. Absent: the binding's defaults.
    */
   readonly rocksDbMemory?: RocksDbMemory;
+  /**
+   * The most the store's read cache may hold, in estimated bytes (keys, values and a fixed
+   * per-entry overhead), from the runtime's memory budget; absent: bounded by entries only.
+   */
+  readonly recordCacheBytes?: number;
 }
