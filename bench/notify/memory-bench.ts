@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'notify-memory-'));
   const registry = new Registry();
   const topology = buildNotifyTopology(config, { sender: router, schemas: catalog, ...(keys ? { expectedKeysPerTask: keys } : {}) });
+  // Read loosely, so that this file also runs on commits from before the section existed (the "before" rows).
+  const m: Partial<NotifyConfig['memory']> = (config as Partial<NotifyConfig>).memory ?? {};
   const streamsConfig: StreamsConfig = {
     applicationId: config.kafka.applicationId,
     bootstrapServers: BOOTSTRAP,
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
     commitIntervalMs: config.kafka.commitInterval,
     metrics: registry,
     // As `run` sets it from the configuration's `memory` section.
-    memory: { totalBytes: (memoryMb ?? config.memory.totalMb) * MIB, rocksDbRatio: config.memory.rocksDbRatio, recordCacheRatio: config.memory.recordCacheRatio, writeBufferRatio: config.memory.writeBufferRatio },
+    memory: { totalBytes: (memoryMb ?? m.totalMb ?? 256) * MIB, rocksDbRatio: m.rocksDbRatio, recordCacheRatio: m.recordCacheRatio, writeBufferRatio: m.writeBufferRatio },
   };
   const streams = new KafkaStreams(topology, streamsConfig);
   await streams.start();
