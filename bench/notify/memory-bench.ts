@@ -1,7 +1,9 @@
 /**
  * Memory of one processor under steady traffic (issue 10, "Memory grows"):
  *
- *   NODE_OPTIONS=--max-semi-space-size=64 npx tsx bench/notify/memory-bench.ts [requests=200000] [rate=3000] [sampleMs=2000]
+ *   NODE_OPTIONS="--max-semi-space-size=64 --max-old-space-size=256" npx tsx bench/notify/memory-bench.ts [requests=200000] [rate=3000] [sampleMs=2000]
+ *
+ * (the V8 settings `make run` gives the processor).
  *
  * The whole notification topology runs in this process as a pod runs it: one stream thread, the
  * product's default topology and engine settings (RocksDB stores, key filters, memory budget),
