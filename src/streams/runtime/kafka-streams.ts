@@ -95,7 +95,7 @@ export class KafkaStreams {
         });
       }
     }
-    // Every task this process could own, each with its stores: the RocksDB budget's divisor.
+    // Every store of every task this process could own (in-memory ones too): the memory budget's divisor.
     this.config.memory.stores.expectStores(this.subTopologies.reduce((sum, sub) => sum + sub.storeNames.length * counts.get(sub.sourceTopics[0]!)!, 0));
     await this.admin.createTopics(changelogs);
     const missingSinks = this.topology.sinkTopics().filter((t) => !counts.has(t));

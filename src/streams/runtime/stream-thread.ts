@@ -108,7 +108,7 @@ export class StreamThread {
     }
     this.lowWeight = this.lowWeightTopics.size > 0 ? new GroupConsumer({ ...consumerConfig, 'client.id': `${config.applicationId}-${name}-low-weight` }) : null;
     this.producer = this.newProducer();
-    this.restorer = new ChangelogReader({ ...base, ...this.clientMemory.restoreConsumer });
+    this.restorer = new ChangelogReader({ ...this.clientMemory.restoreConsumer, ...base });
     for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
     this.collector = {
       send: (topic, partition, key, value, timestamp, headers) => this.producer.send(topic, partition, key, value, timestamp, headers),
