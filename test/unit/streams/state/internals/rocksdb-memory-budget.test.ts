@@ -105,6 +105,10 @@ describe('RocksDbKeyValueBytesStore with a memory budget', () => {
     await plain.write([[Buffer.from('k'), Buffer.from('v')]]);
     expect(await plain.get(Buffer.from('k'))).toEqual(Buffer.from('v'));
     expect(RocksDbDatabase.memoryUsage().instances).toBeGreaterThanOrEqual(2);
+    // What RocksDB itself reports: the binding honoured the chosen cache size.
+    const probe = await RocksDbDatabase.open(join((await context(b)).stateDir, 'probe'), plain.openOptions()!);
+    expect(probe.numericProperty('rocksdb.block-cache-capacity')).toBe(4 * MIB);
+    await probe.close();
     await plain.close();
     await tuned.close();
     expect(b.allocatedBytes).toBe(0);
