@@ -77,8 +77,9 @@ test: setup typecheck lint cycles kafka-fetch
 # Ctrl-C, and leaves the broker running (make kafka-down stops it).
 DEMO_COUNT ?= 300
 DEMO_DURATION ?= 90s
-# The processor's V8 settings, as deploy/statefulset.yaml sets them (see README, Deployment).
-PROCESSOR_NODE_OPTIONS ?= --max-semi-space-size=64
+# The processor's V8 settings, as deploy/statefulset.yaml sets them (see README, Deployment and
+# Memory): a 64 MB semi-space, and the old generation capped at 256 MB (one stream thread).
+PROCESSOR_NODE_OPTIONS ?= --max-semi-space-size=64 --max-old-space-size=256
 run: setup kafka-up
 	node bin/notify-streams.js topics create -c $(CONFIG)
 	NODE_OPTIONS="$(PROCESSOR_NODE_OPTIONS)" node bin/notify-streams.js demo -c $(CONFIG) --count $(DEMO_COUNT) --duration $(DEMO_DURATION)

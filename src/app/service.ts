@@ -133,6 +133,7 @@ export class NotifyService {
       deadLetterTopic: config.topics.dlq.name,
       clientConfig: config.kafka.clientConfig,
       producerConfig: config.kafka.producerConfig,
+      memory: { totalBytes: config.memory.totalMb * 1024 * 1024, rocksDbRatio: config.memory.rocksDbRatio, recordCacheRatio: config.memory.recordCacheRatio, writeBufferRatio: config.memory.writeBufferRatio },
       metrics: this.registry,
       logger: streamsLogger(logger, 'streams'),
       ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),

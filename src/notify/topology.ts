@@ -71,7 +71,7 @@ export interface NotifyTopologyDeps {
   readonly valueSerde?: <T>(type: string) => Serde<T>;
   /** `in-memory` stores (rebuilt from changelogs on start) instead of RocksDB; tests use it. */
   readonly storeKind?: 'persistent' | 'in-memory';
-  /** Sizing of the key filters in front of the subscription, dedupe, ledger and delivery-tracking stores. Default 10M keys. */
+  /** Overrides `memory.keyFilterKeysPerTask`: the key filters in front of the subscription, dedupe, ledger and delivery-tracking stores. */
   readonly expectedKeysPerTask?: number;
 }
 
@@ -81,7 +81,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
   const avro = deps.valueSerde ?? (<T>(type: string): Serde<T> => new AvroSerde<T>({ catalog: catalog!, type }));
   const supplier = (name: string): KeyValueBytesStoreSupplier =>
     deps.storeKind === 'in-memory' ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
-  const keyFilter = { expectedKeys: deps.expectedKeysPerTask ?? 10_000_000, falsePositiveRate: 0.01 };
+  const keyFilter = { expectedKeys: deps.expectedKeysPerTask ?? config.memory.keyFilterKeysPerTask, falsePositiveRate: config.memory.keyFilterFalsePositiveRate };
 
   const templates = TemplateCatalog.fromConfig(config.templates);
   const rules = config.fatigue.rules.map(compileFatigueRule);

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { StreamsConfigError } from './errors.js';
+import { resolveMemoryConfig, type MemoryConfig, type ResolvedMemoryConfig } from './memory-config.js';
 import type { ExceptionHandler } from './runtime/exception-handlers.js';
 import { continueOnError, failOnError } from './runtime/exception-handlers.js';
 
@@ -76,6 +77,12 @@ export interface StreamsConfig {
   readonly clientConfig?: Readonly<Record<string, string | number | boolean>>;
   readonly consumerConfig?: Readonly<Record<string, string | number | boolean>>;
   readonly producerConfig?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * One total for the native memory the engine sizes: RocksDB memtables and block caches of
+   * every store, and the Kafka clients' queues of every stream thread (see {@link MemoryConfig}).
+   * `consumerConfig` / `producerConfig` still win over the sizes it chooses for the clients.
+   */
+  readonly memory?: MemoryConfig;
   readonly metrics?: Registry | null;
   readonly logger?: StreamsLogger;
 }
@@ -83,7 +90,8 @@ export interface StreamsConfig {
 /** See {@link StreamsConfig.deadLetterMaxBytes}. */
 export const DEFAULT_DEAD_LETTER_MAX_BYTES = 900_000;
 
-export interface ResolvedStreamsConfig extends Required<Omit<StreamsConfig, 'deserializationHandler' | 'processingHandler' | 'productionHandler'>> {
+export interface ResolvedStreamsConfig extends Required<Omit<StreamsConfig, 'deserializationHandler' | 'processingHandler' | 'productionHandler' | 'memory'>> {
+  readonly memory: ResolvedMemoryConfig;
   readonly deserializationHandler: ExceptionHandler;
   readonly processingHandler: ExceptionHandler;
   readonly productionHandler: ExceptionHandler;
@@ -102,8 +110,11 @@ function positiveInt(key: string, value: number | undefined, fallback: number): 
   return value;
 }
 
-/** Fills defaults and checks every value; a bad one throws `StreamsConfigError` naming the key. */
-export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
+/**
+ * Fills defaults and checks every value; a bad one throws `StreamsConfigError` naming the key.
+ * `threads` is the number of stream threads that share the memory total's Kafka client part.
+ */
+export function resolveStreamsConfig(c: StreamsConfig, threads = 1): ResolvedStreamsConfig {
   if (!c.applicationId || !/^[a-zA-Z0-9._-]+$/.test(c.applicationId)) {
     throw new StreamsConfigError('applicationId', 'required; letters, digits, ".", "_" and "-" only (it prefixes topic names)');
   }
@@ -134,6 +145,7 @@ export function resolveStreamsConfig(c: StreamsConfig): ResolvedStreamsConfig {
     clientConfig: c.clientConfig ?? {},
     consumerConfig: c.consumerConfig ?? {},
     producerConfig: c.producerConfig ?? {},
+    memory: resolveMemoryConfig(c.memory, threads),
     metrics: c.metrics ?? null,
     logger: c.logger ?? silentLogger,
   };

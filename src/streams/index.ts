@@ -21,6 +21,8 @@ export { TopologyTestDriver } from './testing/index.js';
 export type { TopologyTestDriverOptions } from './testing/index.js';
 export { resolveStreamsConfig } from './config.js';
 export type { StreamsConfig, ProcessingGuarantee, StreamsLogger } from './config.js';
+export type { MemoryConfig } from './memory-config.js';
+export type { RocksDbOptions, RocksDbConfigSetter } from './state/index.js';
 export {
   StreamsError,
   TopologyError,

@@ -182,6 +182,24 @@ export const notifyConfigSchema = z
         pass: positiveDuration.default(3_600_000),
       })
       .default({ interval: 1000, maxScan: 2000, pass: 3_600_000 }),
+    /**
+     * Memory of one pod (README "Memory"). `totalMb` is the engine's one total for RocksDB
+     * (memtables and block caches of every store), the stores' read caches and the Kafka clients'
+     * queues (see the engine's `MemoryConfig`); the key filters
+     * in front of the subscription, dedupe, ledger and delivery-tracking stores are sized per
+     * task for `keyFilterKeysPerTask` keys (~1.2 MB each at 1M keys and 1%, ×4 stores ×partitions).
+     */
+    memory: z
+      .strictObject({
+        totalMb: z.number().int().min(64).default(256),
+        rocksDbRatio: z.number().gt(0).lt(1).default(0.5),
+        recordCacheRatio: z.number().gt(0).lt(1).default(0.25),
+        writeBufferRatio: z.number().gt(0).lt(1).default(0.5),
+        keyFilterKeysPerTask: z.number().int().min(1000).default(1_000_000),
+        keyFilterFalsePositiveRate: z.number().gt(0).lt(0.5).default(0.01),
+      })
+      .refine((m) => m.rocksDbRatio + m.recordCacheRatio < 1, { message: 'rocksDbRatio + recordCacheRatio must be below 1 (the rest is for the Kafka clients)', path: ['recordCacheRatio'] })
+      .default({ totalMb: 256, rocksDbRatio: 0.5, recordCacheRatio: 0.25, writeBufferRatio: 0.5, keyFilterKeysPerTask: 1_000_000, keyFilterFalsePositiveRate: 0.01 }),
     delay: z.strictObject({
       punctuateInterval: positiveDuration.default(200),
       maxReleasePerScan: z.number().int().min(1).default(5000),

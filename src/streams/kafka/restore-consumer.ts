@@ -74,6 +74,11 @@ export class KafkaRestoreConsumer implements RestoreConsumer {
   constructor(clientConfig: Record<string, unknown>) {
     this.consumer = new KafkaConsumer(
       {
+        // Restore is bulk reading: large fetches, many records queued ahead of the JS thread —
+        // unless the caller sizes them (the stream thread does, from its part of the memory).
+        'fetch.max.bytes': 52_428_800,
+        'max.partition.fetch.bytes': 10_485_760,
+        'fetch.wait.max.ms': 100,
         ...clientConfig,
         // Required by the client; the consumer never joins the group nor commits.
         'group.id': `${String(clientConfig['client.id'] ?? 'streams')}-restore`,
@@ -81,10 +86,6 @@ export class KafkaRestoreConsumer implements RestoreConsumer {
         'enable.auto.offset.store': false,
         'enable.partition.eof': true,
         'isolation.level': 'read_committed',
-        // Restore is bulk reading: large fetches, many records queued ahead of the JS thread.
-        'fetch.max.bytes': 52_428_800,
-        'max.partition.fetch.bytes': 10_485_760,
-        'fetch.wait.max.ms': 100,
       } as never,
       { 'auto.offset.reset': 'earliest' } as never,
     ) as NativeConsumer;

@@ -44,7 +44,7 @@ export class KafkaStreams {
     config: StreamsConfig,
     private readonly options: KafkaStreamsOptions = {},
   ) {
-    this.config = resolveStreamsConfig(config);
+    this.config = resolveStreamsConfig(config, options.threads ?? 1);
     this.subTopologies = topology.describe();
     this.admin = new KafkaAdmin({ 'bootstrap.servers': this.config.bootstrapServers, ...this.config.clientConfig });
     this.metrics = this.config.metrics ? new StreamsMetrics(this.config.metrics) : null;
@@ -138,6 +138,8 @@ export class KafkaStreams {
         });
       }
     }
+    // Every store of every task this process could own (in-memory ones too): the memory budget's divisor.
+    this.config.memory.stores.expectStores(this.subTopologies.reduce((sum, sub) => sum + sub.storeNames.length * counts.get(sub.sourceTopics[0]!)!, 0));
     await this.admin.createTopics(changelogs);
     const missingSinks = this.topology.sinkTopics().filter((t) => !counts.has(t));
     if (missingSinks.length > 0) {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { TopologyError } from '../errors.js';
+import type { StoreMemoryBudget } from '../state/internals/store-memory-budget.js';
 import type { ChangelogSink, StateStore } from '../state/state-store.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 
@@ -21,6 +22,8 @@ export interface StateManagerOptions {
   readonly changelog: ChangelogSink;
   readonly metrics: Registry | null;
   readonly streamTime: () => number;
+  /** The memory budget the task's stores take their share from (`StreamsConfig.memory`). */
+  readonly memory?: StoreMemoryBudget;
 }
 
 const CHECKPOINT_FILE = '.checkpoint';
@@ -64,6 +67,8 @@ export class StateManager {
         changelog: this.options.changelog,
         metrics: this.options.metrics,
         currentStreamTimeMs: this.options.streamTime,
+        rocksDbMemory: this.options.memory?.rocksDb,
+        recordCacheBytes: this.options.memory?.recordCacheBytesPerStore(),
       });
       this.stores.set(name, store);
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedStreamsConfig } from '../config.js';
 import { StreamsError } from '../errors.js';
 import type { KafkaAdmin } from '../kafka/admin.js';
+import { clientMemorySettings } from '../kafka/client-memory.js';
 import { GroupConsumer, type TopicPartition, type TopicPartitionOffset } from '../kafka/consumer.js';
 import { STREAM_PRODUCER_DEFAULTS, StreamProducer, type RefusedRecord } from '../kafka/producer.js';
 import { isAbortableTransactionError, isBrokerAwayError, isGroupRebalanceError } from '../kafka/promisify.js';
@@ -97,6 +98,8 @@ export class StreamThread {
   private failure: Error | null = null;
   private readonly collector: RecordCollector;
   private readonly partitionCounts = new Map<string, number>();
+  /** What this thread's Kafka clients may hold (its part of `StreamsConfig.memory`). */
+  private readonly clientMemory: ReturnType<typeof clientMemorySettings>;
 
   constructor(
     private readonly topology: Topology,
@@ -106,6 +109,7 @@ export class StreamThread {
     private readonly metrics: StreamsMetrics | null,
     readonly name: string,
   ) {
+    this.clientMemory = clientMemorySettings(config.memory.kafkaClientBytesPerThread);
     const eos = config.processingGuarantee === 'exactly_once_v2';
     const base = { 'bootstrap.servers': config.bootstrapServers, 'client.id': `${config.applicationId}-${name}`, ...config.clientConfig };
     const consumerConfig = {
@@ -119,10 +123,7 @@ export class StreamThread {
       'isolation.level': eos ? 'read_committed' : 'read_uncommitted',
       'auto.offset.reset': 'earliest',
       'fetch.wait.max.ms': 50,
-      // Prefetch enough for full batches but not tens of megabytes: records queued in the
-      // client wait in fetch order, whatever their topic's weight.
-      'max.partition.fetch.bytes': 524_288,
-      'queued.max.messages.kbytes': 16_384,
+      ...this.clientMemory.consumer,
       ...config.consumerConfig,
     };
     this.consumer = new GroupConsumer(consumerConfig);
@@ -135,7 +136,7 @@ export class StreamThread {
     this.lowWeight = this.lowWeightTopics.size > 0 ? new GroupConsumer({ ...consumerConfig, 'client.id': `${config.applicationId}-${name}-low-weight` }) : null;
     this.producer = this.newProducer();
     this.updater = new StateUpdater(
-      new ChangelogReader(new KafkaRestoreConsumer(base), { onRestored: (store, n) => this.metrics?.restored.labels(store).inc(n) }),
+      new ChangelogReader(new KafkaRestoreConsumer({ ...this.clientMemory.restoreConsumer, ...base }), { onRestored: (store, n) => this.metrics?.restored.labels(store).inc(n) }),
     );
     for (const sub of subTopologies) this.subByLeader.set(sub.sourceTopics[0]!, sub);
     this.collector = {
@@ -158,6 +159,7 @@ export class StreamThread {
       'client.id': `${config.applicationId}-${this.name}`,
       ...config.clientConfig,
       ...STREAM_PRODUCER_DEFAULTS,
+      ...this.clientMemory.producer,
       ...(config.processingGuarantee === 'exactly_once_v2'
         ? { 'transactional.id': `${config.applicationId}-${this.name}-${randomUUID()}`, 'transaction.timeout.ms': config.transactionTimeoutMs }
         : {}),
@@ -779,6 +781,7 @@ export class StreamThread {
       changelog: { send: (topic, p, key, value, ts) => this.producer.send(topic, p, key, value, ts, undefined) },
       metrics: this.config.metrics,
       streamTime: () => ref.task?.streamTimeMs() ?? -1,
+      memory: this.config.memory.stores,
     });
     const task = new StreamTask({
       applicationId: this.config.applicationId,

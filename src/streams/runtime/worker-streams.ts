@@ -84,10 +84,11 @@ export class WorkerStreams {
     private readonly config: StreamsConfig,
     private readonly options: WorkerStreamsOptions,
   ) {
-    resolveStreamsConfig(config); // a bad value fails here, naming its key, not in a worker
+    resolveStreamsConfig(config, options.threads); // a bad value fails here, naming its key, not in a worker
     for (const key of ['deserializationHandler', 'processingHandler', 'productionHandler'] as const) {
       if (typeof config[key] === 'function') throw new StreamsConfigError(key, "a function cannot be sent to a worker process; use 'fail' or 'continue'");
     }
+    if (config.memory?.rocksDbConfigSetter) throw new StreamsConfigError('memory.rocksDbConfigSetter', 'a function cannot be sent to a worker process; leave it unset with WorkerStreams');
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new StreamsConfigError('threads', `expected a positive integer, got ${JSON.stringify(options.threads)}`);
     this.logger = config.logger ?? silentLogger;
   }
@@ -118,11 +119,14 @@ export class WorkerStreams {
     if (this.streamsState !== 'CREATED') throw new IllegalStateError(`start() called in state ${this.streamsState}`);
     this.streamsState = 'STARTING';
     const { metrics: _metrics, logger: _logger, ...config } = this.config;
+    // One memory total for the pod: each worker process gets an equal part of it.
+    const total = resolveStreamsConfig(this.config, this.options.threads).memory.totalBytes;
+    const workerMemory = { ...config.memory, totalBytes: Math.floor(total / this.options.threads) };
     const module = this.options.module instanceof URL ? this.options.module.href : this.options.module;
     const execArgv = WORKER_ENTRY.pathname.endsWith('.ts') ? ['--import', createRequire(import.meta.url).resolve('tsx')] : [];
     const started: Promise<void>[] = [];
     for (let i = 0; i < this.options.threads; i++) {
-      const data: WorkerData = { module, args: this.options.args, config, threadIndex: i, threadCount: this.options.threads };
+      const data: WorkerData = { module, args: this.options.args, config: { ...config, memory: workerMemory }, threadIndex: i, threadCount: this.options.threads };
       // 'advanced' serialization is structured clone: Buffers, Maps and Dates cross as they are.
       const worker = fork(fileURLToPath(WORKER_ENTRY), [], { execArgv, serialization: 'advanced', stdio: 'inherit' });
       this.workers.push(worker);

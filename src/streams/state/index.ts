@@ -20,6 +20,7 @@ export type {
 export type { StoreBuilder } from './store-builder.js';
 export type { KeyValueBytesStoreSupplier, WindowBytesStoreSupplier } from './store-suppliers.js';
 export type { CachingOptions, KeyFilterOptions, WindowStoreOptions } from './store-options.js';
+export type { RocksDbOptions, RocksDbConfigSetter, RocksDbMemory, RocksDbMemoryShare } from './rocksdb-config.js';
 export { KeyValueStoreBuilder } from './key-value-store-builder.js';
 export { WindowStoreBuilder, WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS } from './window-store-builder.js';
 export { Stores } from './stores.js';

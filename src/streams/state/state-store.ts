@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { RocksDbMemory } from './rocksdb-config.js';
 
 /**
  * The lifecycle every store shares. The runtime owns it: it opens stores, restores them from
@@ -47,4 +48,14 @@ export interface StateStoreContext {
   readonly metrics: Registry | null;
   /** Stream time of the owning task, used by window stores to drop expired segments. */
   currentStreamTimeMs(): number;
+  /**
+   * The runtime's RocksDB memory budget (`StreamsConfig.memory`): a RocksDB store takes its share
+   * when it opens and gives it back when it closes. Absent: the binding's defaults.
+   */
+  readonly rocksDbMemory?: RocksDbMemory;
+  /**
+   * The most the store's read cache may hold, in estimated bytes (keys, values and a fixed
+   * per-entry overhead), from the runtime's memory budget; absent: bounded by entries only.
+   */
+  readonly recordCacheBytes?: number;
 }

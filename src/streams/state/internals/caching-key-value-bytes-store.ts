@@ -7,6 +7,16 @@ import { LruCache } from './lru-cache.js';
 import { mergeCachedWithInner } from './merge-sorted.js';
 import { WriteBuffer } from './write-buffer.js';
 
+/**
+ * What one read-cache entry is counted as on the V8 heap besides its key and value bytes: the
+ * map entry, the list node, the key string's header and the value Buffer's objects.
+ */
+export const READ_CACHE_ENTRY_OVERHEAD_BYTES = 200;
+
+function readCacheWeight(key: string, value: Buffer | null): number {
+  return key.length + (value === null ? 0 : value.length) + READ_CACHE_ENTRY_OVERHEAD_BYTES;
+}
+
 interface DirtyEntry {
   readonly key: Buffer;
   /** null: deleted. */
@@ -42,7 +52,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
     options: CachingStoreOptions,
   ) {
     super(inner);
-    this.readCache = new LruCache(options.readCacheEntries);
+    this.readCache = new LruCache(options.readCacheEntries, readCacheWeight);
     this.buffer = new WriteBuffer<DirtyEntry>({
       storeName: inner.name,
       maxDirtyEntries: options.maxDirtyEntries,
@@ -54,6 +64,7 @@ export class CachingKeyValueBytesStore extends WrappedStore<KeyValueBytesStore> 
   }
 
   async init(context: StateStoreContext): Promise<void> {
+    if (context.recordCacheBytes !== undefined) this.readCache.limitWeight(context.recordCacheBytes);
     await this.lifecycle.runInit(() => this.inner.init(context));
   }
 

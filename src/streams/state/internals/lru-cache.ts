@@ -1,6 +1,7 @@
 interface Node<K, V> {
   key: K;
   value: V;
+  weight: number;
   newer: Node<K, V> | null;
   older: Node<K, V> | null;
 }
@@ -15,11 +16,31 @@ export class LruCache<K, V> {
   private readonly nodes = new Map<K, Node<K, V>>();
   private newest: Node<K, V> | null = null;
   private oldest: Node<K, V> | null = null;
+  private totalWeight = 0;
+  private maxWeight = Number.POSITIVE_INFINITY;
 
-  constructor(readonly capacity: number) {}
+  /**
+   * At most `capacity` entries; with a `weigher`, also at most the weight set by
+   * {@link limitWeight} (e.g. bytes), evicting the least recently used first.
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly weigher: ((key: K, value: V) => number) | null = null,
+  ) {}
 
   get size(): number {
     return this.nodes.size;
+  }
+
+  /** The sum of the entries' weights (0 without a weigher). */
+  get weight(): number {
+    return this.totalWeight;
+  }
+
+  /** Bounds the total weight as well as the entry count; evicts at once what is over it. */
+  limitWeight(maxWeight: number): void {
+    this.maxWeight = maxWeight;
+    this.evict();
   }
 
   /** The cached value (refreshing its recency), or undefined when not cached. */
@@ -32,18 +53,27 @@ export class LruCache<K, V> {
 
   set(key: K, value: V): void {
     if (this.capacity <= 0) return;
+    const weight = this.weigher === null ? 0 : this.weigher(key, value);
     const existing = this.nodes.get(key);
     if (existing) {
       existing.value = value;
+      this.totalWeight += weight - existing.weight;
+      existing.weight = weight;
       this.moveToNewest(existing);
+      if (this.totalWeight > this.maxWeight) this.evict();
       return;
     }
-    const node: Node<K, V> = { key, value, newer: null, older: this.newest };
+    const node: Node<K, V> = { key, value, weight, newer: null, older: this.newest };
     if (this.newest) this.newest.newer = node;
     this.newest = node;
     this.oldest ??= node;
     this.nodes.set(key, node);
-    if (this.nodes.size > this.capacity && this.oldest) this.remove(this.oldest);
+    this.totalWeight += weight;
+    if (this.nodes.size > this.capacity || this.totalWeight > this.maxWeight) this.evict();
+  }
+
+  private evict(): void {
+    while (this.oldest !== null && (this.nodes.size > this.capacity || this.totalWeight > this.maxWeight)) this.remove(this.oldest);
   }
 
   delete(key: K): void {
@@ -52,6 +82,7 @@ export class LruCache<K, V> {
   }
 
   clear(): void {
+    this.totalWeight = 0;
     this.nodes.clear();
     this.newest = null;
     this.oldest = null;
@@ -68,6 +99,7 @@ export class LruCache<K, V> {
   }
 
   private remove(node: Node<K, V>): void {
+    this.totalWeight -= node.weight;
     this.unlink(node);
     this.nodes.delete(node.key);
   }

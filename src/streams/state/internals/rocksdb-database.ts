@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { RocksDbOptions } from '../rocksdb-config.js';
 
 /**
  * The one file that touches the `rocksdb` binding (leveldown API, RocksDB 6.17). Everything else
@@ -39,13 +40,7 @@ function promisify<T>(run: (callback: Callback<T>) => void): Promise<T> {
   });
 }
 
-/** Tuning passed to RocksDB on open; the binding's defaults apply to what is left out. */
-export interface RocksDbOptions {
-  /** Block cache size in bytes (binding default 8 MiB). */
-  readonly cacheSize?: number;
-  /** Memtable size in bytes (binding default 4 MiB). */
-  readonly writeBufferSize?: number;
-}
+export type { RocksDbOptions } from '../rocksdb-config.js';
 
 /** A chunked forward iterator over `[gte, lt)`. */
 export interface RocksDbIterator {
@@ -54,14 +49,47 @@ export interface RocksDbIterator {
   end(): Promise<void>;
 }
 
+/**
+ * Native memory of RocksDB instances, in bytes, from RocksDB's own properties. Each instance has
+ * its own memtables, block cache and table readers (the binding cannot share a cache).
+ */
+export interface RocksDbMemoryUsage {
+  /** Open instances counted. */
+  readonly instances: number;
+  /** `rocksdb.size-all-mem-tables`: active, unflushed and pinned memtables. */
+  readonly memTables: number;
+  /** `rocksdb.block-cache-usage`: data blocks held in the instances' block caches. */
+  readonly blockCache: number;
+  /** `rocksdb.estimate-table-readers-mem`: index and filter blocks of open SST files (outside the cache). */
+  readonly tableReaders: number;
+}
+
 /** One open RocksDB instance with promise-returning, batch-oriented operations. */
 export class RocksDbDatabase {
+  /** Every instance open in this thread, for {@link RocksDbDatabase.memoryUsage}. */
+  private static readonly openInstances = new Set<RocksDbDatabase>();
+
   private constructor(private readonly db: NativeDb) {}
 
   static async open(location: string, options: RocksDbOptions = {}): Promise<RocksDbDatabase> {
     const db = rocksdb(location);
     await promisify<void>((cb) => db.open({ createIfMissing: true, compression: true, ...options }, cb));
-    return new RocksDbDatabase(db);
+    const database = new RocksDbDatabase(db);
+    RocksDbDatabase.openInstances.add(database);
+    return database;
+  }
+
+  /** The sum over every instance open in this thread (sampled: each call reads the properties). */
+  static memoryUsage(): RocksDbMemoryUsage {
+    let memTables = 0;
+    let blockCache = 0;
+    let tableReaders = 0;
+    for (const database of RocksDbDatabase.openInstances) {
+      memTables += database.numericProperty('rocksdb.size-all-mem-tables');
+      blockCache += database.numericProperty('rocksdb.block-cache-usage');
+      tableReaders += database.numericProperty('rocksdb.estimate-table-readers-mem');
+    }
+    return { instances: RocksDbDatabase.openInstances.size, memTables, blockCache, tableReaders };
   }
 
   /** Values in the order of `keys`, undefined where absent (the binding's native multi-get). */
@@ -116,11 +144,17 @@ export class RocksDbDatabase {
 
   /** RocksDB's own estimate of live keys (counts overwrites until compaction). */
   estimateNumKeys(): number {
-    const value = Number(this.db.getProperty('rocksdb.estimate-num-keys'));
+    return this.numericProperty('rocksdb.estimate-num-keys');
+  }
+
+  /** A numeric RocksDB property (e.g. `rocksdb.cur-size-all-mem-tables`); 0 when unknown. */
+  numericProperty(property: string): number {
+    const value = Number(this.db.getProperty(property));
     return Number.isFinite(value) ? value : 0;
   }
 
   close(): Promise<void> {
+    RocksDbDatabase.openInstances.delete(this);
     return promisify((cb) => this.db.close(cb));
   }
 }

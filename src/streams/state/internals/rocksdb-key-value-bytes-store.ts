@@ -2,8 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { KeyValueBytesStore } from '../key-value-store.js';
+import type { RocksDbMemoryShare, RocksDbOptions } from '../rocksdb-config.js';
 import type { ChangelogRecord, StateStoreContext } from '../state-store.js';
-import type { RocksDbIterator, RocksDbOptions } from './rocksdb-database.js';
+import type { RocksDbIterator } from './rocksdb-database.js';
 import { RocksDbDatabase } from './rocksdb-database.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
@@ -24,10 +25,16 @@ export class RocksDbKeyValueBytesStore implements KeyValueBytesStore {
   readonly loggingEnabled = false;
   private readonly lifecycle: StoreLifecycle;
   private db: RocksDbDatabase | null = null;
+  /** This instance's part of the runtime's RocksDB memory budget, while open. */
+  private memory: RocksDbMemoryShare | null = null;
   private location = '';
   private readonly openIterators = new Set<RocksDbIterator>();
   private estimatedEntries = 0;
 
+  /**
+   * `options` override what the runtime's memory budget (`StreamsConfig.memory`, handed over in
+   * the store context) chooses; without a budget the binding's defaults apply to the rest.
+   */
   constructor(
     readonly name: string,
     private readonly options: RocksDbOptions = {},
@@ -38,10 +45,12 @@ export class RocksDbKeyValueBytesStore implements KeyValueBytesStore {
   async init(context: StateStoreContext): Promise<void> {
     await this.lifecycle.runInit(async () => {
       this.location = join(context.stateDir, ROCKSDB_DIR);
+      this.memory = context.rocksDbMemory?.acquire(this.name) ?? null;
       try {
         await mkdir(this.location, { recursive: true });
-        this.db = await RocksDbDatabase.open(this.location, this.options);
+        this.db = await RocksDbDatabase.open(this.location, { ...this.memory?.options, ...this.options });
       } catch (cause) {
+        this.releaseMemory();
         throw new StoreError(`store "${this.name}": cannot open RocksDB at ${this.location}`, { cause });
       }
       this.estimatedEntries = this.db.estimateNumKeys();
@@ -124,8 +133,22 @@ export class RocksDbKeyValueBytesStore implements KeyValueBytesStore {
       await Promise.allSettled(iterators.map((it) => it.end()));
       const db = this.db;
       this.db = null;
-      if (db) await db.close();
+      try {
+        if (db) await db.close();
+      } finally {
+        this.releaseMemory();
+      }
     });
+  }
+
+  /** The options this instance was opened with, null when closed (for tests and diagnostics). */
+  openOptions(): RocksDbOptions | null {
+    return this.db === null ? null : { ...this.memory?.options, ...this.options };
+  }
+
+  private releaseMemory(): void {
+    this.memory?.release();
+    this.memory = null;
   }
 
   private open(operation: string): RocksDbDatabase {

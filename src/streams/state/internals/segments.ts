@@ -127,6 +127,7 @@ export class Segments {
       changelog: context.changelog,
       metrics: null,
       currentStreamTimeMs: () => context.currentStreamTimeMs(),
+      ...(context.rocksDbMemory ? { rocksDbMemory: context.rocksDbMemory } : {}),
     });
     const segment: SegmentState = { id, name, dir, store, readers: 0, dropped: false };
     this.segments.set(id, segment);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../../../../src/streams/errors.js';
 import type { KeyValueBytesStore } from '../../../../../src/streams/state/index.js';
-import { CachingKeyValueBytesStore } from '../../../../../src/streams/state/internals/caching-key-value-bytes-store.js';
+import { CachingKeyValueBytesStore, READ_CACHE_ENTRY_OVERHEAD_BYTES } from '../../../../../src/streams/state/internals/caching-key-value-bytes-store.js';
 import { InMemoryKeyValueBytesStore } from '../../../../../src/streams/state/internals/in-memory-key-value-bytes-store.js';
 import { Counters, CountingKeyValueBytesStore, TempDirs, TestStoreContext } from '../store-test-support.js';
 
@@ -63,6 +63,23 @@ describe('CachingKeyValueBytesStore', () => {
     expect(await store.get(b('a'))).toEqual(b('1'));
     expect(await store.get(b('missing'))).toBeUndefined();
     expect(await store.get(b('missing'))).toBeUndefined();
+    expect(counters.gets).toBe(1);
+  });
+
+  it('keeps its read cache within the bytes the store context grants', async () => {
+    const counters = new Counters();
+    const inner = new CountingKeyValueBytesStore(new InMemoryKeyValueBytesStore('s'), counters);
+    const store = new CachingKeyValueBytesStore(inner, { maxDirtyEntries: 100, readCacheEntries: 100 });
+    // Room for two entries of a 1-byte key and a 10-byte value.
+    const context = Object.assign(new TestStoreContext(await dirs.make(), null), { recordCacheBytes: 2 * (11 + READ_CACHE_ENTRY_OVERHEAD_BYTES) });
+    await store.init(context);
+    for (const k of ['a', 'b', 'c']) store.put(b(k), b('0123456789'));
+    await store.flush(); // all three move to the read cache, which keeps the last two
+    counters.gets = 0;
+    await store.get(b('b'));
+    await store.get(b('c'));
+    expect(counters.gets).toBe(0);
+    await store.get(b('a'));
     expect(counters.gets).toBe(1);
   });
 

@@ -59,4 +59,20 @@ describe('LruCache', () => {
       expect(c.size).toBe(order.length);
     }
   });
+
+  it('with a weigher, also keeps the total weight within the limit, oldest out first', () => {
+    const c = new LruCache<string, string>(100, (k, v) => k.length + v.length);
+    c.set('a', 'xxxx'); // 5
+    c.set('b', 'xxxx'); // 10
+    c.limitWeight(12);
+    c.set('c', 'xx'); // 13 > 12: a goes
+    expect([c.get('a'), c.get('b'), c.get('c')]).toEqual([undefined, 'xxxx', 'xx']);
+    expect(c.weight).toBe(8);
+    c.set('b', 'xxxxxxxxxx'); // b grows to 11: c (older now) goes
+    expect(c.get('c')).toBeUndefined();
+    expect(c.weight).toBe(11);
+    c.limitWeight(5); // evicts at once
+    expect(c.size).toBe(0);
+    expect(c.weight).toBe(0);
+  });
 });
