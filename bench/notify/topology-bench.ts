@@ -151,6 +151,8 @@ async function start(config: NotifyConfig): Promise<Running> {
     stateDir,
     deadLetterTopic: config.topics.dlq.name,
     sessionTimeoutMs: 6000,
+    // The engine's default (at_least_once) unless BENCH_GUARANTEE=exactly_once_v2 (the product's).
+    ...(process.env['BENCH_GUARANTEE'] ? { processingGuarantee: process.env['BENCH_GUARANTEE'] as StreamsConfig['processingGuarantee'] } : {}),
     ...(process.env['BENCH_DEBUG'] ? { logger: debugLogger } : {}),
     // Engine defaults unless a BENCH_* variable overrides them (experiments in RESULTS.md).
     consumerConfig: CONSUMER_CONFIG,

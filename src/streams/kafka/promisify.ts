@@ -51,10 +51,17 @@ const BROKER_AWAY = new Set([
   -185 /* _TIMED_OUT */,
   -187 /* _ALL_BROKERS_DOWN */,
   -195 /* _TRANSPORT */,
+  -184 /* _WAIT_COORD */,
+  3 /* UNKNOWN_TOPIC_OR_PART: metadata not yet refreshed after a broker restart */,
+  5 /* LEADER_NOT_AVAILABLE */,
+  6 /* NOT_LEADER_FOR_PARTITION */,
   7 /* REQUEST_TIMED_OUT */,
+  8 /* BROKER_NOT_AVAILABLE */,
   14 /* COORDINATOR_LOAD_IN_PROGRESS */,
   15 /* COORDINATOR_NOT_AVAILABLE */,
   16 /* NOT_COORDINATOR */,
+  74 /* FENCED_LEADER_EPOCH: the client's leader epochs are older than a restarted broker's */,
+  75 /* UNKNOWN_LEADER_EPOCH */,
 ]);
 
 /** True when a call failed because the broker is away for now; retrying later may succeed. */

@@ -610,6 +610,20 @@ export class StreamThread {
     }
   }
 
+  /** Runs `call` until it does not fail for Kafka being away (an assignment must not half happen). */
+  private async whileKafkaAway<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await call();
+        return result;
+      } catch (err) {
+        if (!isBrokerAwayError(err) || this.threadState !== 'RUNNING') throw err;
+        this.brokerAway(err);
+        await sleep(this.retryPauseMs);
+      }
+    }
+  }
+
   /**
    * The broker (or the group coordinator) is away. Processing stops — nothing more is produced
    * that could not be committed — and the commit is tried again with a growing pause, up to
@@ -721,7 +735,7 @@ export class StreamThread {
         this.consumer.incrementalAssign(all.filter((tp) => this.consumerOf(tp.topic) === this.consumer));
         const low = all.filter((tp) => this.consumerOf(tp.topic) !== this.consumer);
         if (low.length > 0) {
-          const committed = await this.consumer.committed(low);
+          const committed = await this.whileKafkaAway(() => this.consumer.committed(low));
           // No committed offset (-1001): start where auto.offset.reset says, the beginning (-2).
           this.lowWeight!.incrementalAssign(committed.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset >= 0 ? c.offset : -2 })));
         }
