@@ -41,6 +41,9 @@ describe.each(['exactly_once_v2', 'at_least_once'] as Guarantee[])('chaos: broke
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (goneAt - stopAt))));
     const aliveThrough = pod.alive;
     const sendsDuringOutage = c.providerSendCount() - sendsAtStop;
+    // The broker may answer a little before kafka.sh sees it logged "started": "away" ends
+    // when it is launched, "back" when kafka.sh has seen it serving.
+    const upAt = Date.now();
     await brokerUp();
     const backAt = Date.now();
     await waitFor(() => pod.ready === 200 || !pod.alive, 120_000, 'the pod ready again');
@@ -48,12 +51,12 @@ describe.each(['exactly_once_v2', 'at_least_once'] as Guarantee[])('chaos: broke
     const { line, violations } = await c.outcome(SHORT ? 90_000 : 150_000);
 
     const unreadyAt = pod.firstAnswer(503, stopAt);
-    const readyAgainAt = pod.firstAnswer(200, backAt);
-    const flapped = pod.transitions.filter((t) => t.status === 200 && unreadyAt !== null && t.at > unreadyAt && t.at < backAt);
+    const readyAgainAt = pod.firstAnswer(200, upAt);
+    const flapped = pod.transitions.filter((t) => t.status === 200 && unreadyAt !== null && t.at > unreadyAt && t.at < upAt);
     const away = pod.logLines('Kafka is not reachable; processing paused until a commit goes through').length;
     console.log(
       `chaos[broker-outage ${guarantee}]: ${line}, outage ${secs(backAt - stopAt)} (stop took ${secs(goneAt - stopAt)}), sends while away ${sendsDuringOutage}, ` +
-        `readyz 503 after ${secs(unreadyAt === null ? null : unreadyAt - goneAt)}, 200 while away ${flapped.length}, 200 after back +${secs(readyAgainAt === null ? null : readyAgainAt - backAt)}, ` +
+        `readyz 503 after ${secs(unreadyAt === null ? null : unreadyAt - goneAt)}, 200 while away ${flapped.length}, 200 after back +${secs(readyAgainAt === null ? null : readyAgainAt - backAt)}, readyz at the end ${pod.ready}, ` +
         `pod alive ${pod.alive}, "Kafka is not reachable" logged ${away}×`,
     );
 
@@ -62,6 +65,7 @@ describe.each(['exactly_once_v2', 'at_least_once'] as Guarantee[])('chaos: broke
     if (unreadyAt === null || unreadyAt - goneAt > 15_000) failures.push(`/readyz not 503 within 15 s of the broker stopping (${secs(unreadyAt === null ? null : unreadyAt - goneAt)})`);
     if (flapped.length > 0) failures.push(`/readyz answered 200 ${flapped.length}× while the broker was away`);
     if (readyAgainAt === null) failures.push('/readyz not 200 again after the broker came back');
+    if (pod.ready !== 200) failures.push(`/readyz answers ${pod.ready} at the end (0: the pod no longer serves HTTP)`);
     expect(failures).toEqual([]);
   }, 600_000);
 });

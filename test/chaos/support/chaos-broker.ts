@@ -4,6 +4,7 @@
  * development broker on 9092: {@link assertOwnBroker} refuses to run a case against it.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BOOTSTRAP } from '../../support/kafka.js';
 
@@ -15,6 +16,8 @@ function brokerEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
     KAFKA_HOME_DIR: process.env.KAFKA_HOME_DIR ?? '.kafka-chaos',
+    // The jars `make kafka-fetch` put in .kafka/lib, rather than a second download.
+    ...(process.env.KAFKA_LIB_DIR || !existsSync(resolve('.kafka/lib/.complete')) ? {} : { KAFKA_LIB_DIR: resolve('.kafka/lib') }),
     KAFKA_PORT: String(port),
     KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(port + 1),
   };

@@ -61,7 +61,7 @@ export class ChaosCase {
     const c = new ChaosCase(label, guarantee, fullEnv, app.config, app.applicationId, count);
     const created = await cliInProcess(['topics', 'create'], fullEnv);
     if (created.code !== 0) throw new Error(`topics create failed: ${created.stderr}`);
-    c.reader = await OutcomeReader.start(app.config.topics.feedback.name, app.config.topics.billing.name);
+    c.reader = await OutcomeReader.start(app.config.topics.feedback.name, app.config.topics.billing.name, PARTITIONS);
     return c;
   }
 

@@ -101,13 +101,15 @@ export class ChaosPod {
     return current === status && this.transitions.length > 0 ? since : null;
   }
 
-  /** Parsed log lines with a given `msg`. */
+  /** Parsed log lines with a given `msg`; `time` as epoch ms (pino writes ISO or epoch). */
   logLines(msg: string): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
     for (const line of this.child.stdout().split('\n')) {
       if (!line.includes(`"msg":"${msg}"`)) continue;
       try {
-        out.push(JSON.parse(line) as Record<string, unknown>);
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        parsed.time = typeof parsed.time === 'string' ? Date.parse(parsed.time) : parsed.time;
+        out.push(parsed);
       } catch {
         // a line cut by SIGKILL
       }

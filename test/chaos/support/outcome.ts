@@ -41,6 +41,8 @@ export class OutcomeReader {
   billingRows = 0;
   private readonly consumer: InstanceType<typeof KafkaJs.KafkaConsumer>;
   private running = true;
+  /** Next offset to count per topic-partition (records below it were counted already). */
+  private readonly next = new Map<string, number>();
   private loop: Promise<void> = Promise.resolve();
   private readonly billingSerde = new AvroSerde<BillingWindow>({ catalog: appCodecs().catalog, type: 'notify.v1.BillingWindow' });
 
@@ -54,12 +56,16 @@ export class OutcomeReader {
     );
   }
 
-  static async start(feedbackTopic: string, billingTopic: string): Promise<OutcomeReader> {
+  static async start(feedbackTopic: string, billingTopic: string, partitions: number): Promise<OutcomeReader> {
     const reader = new OutcomeReader(feedbackTopic, billingTopic);
     await new Promise<void>((res, rej) => reader.consumer.connect({}, (err) => (err ? rej(err) : res())));
     reader.consumer.on('event.error', () => undefined);
     reader.consumer.setDefaultConsumeTimeout(200);
-    reader.consumer.subscribe([feedbackTopic, billingTopic]);
+    // Assigned, not subscribed: a group rebalance (the broker restarting) would send a reader
+    // without committed offsets back to the start; offsets seen are also skipped if re-read.
+    reader.consumer.assign(
+      [feedbackTopic, billingTopic].flatMap((topic) => Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 }))),
+    );
     reader.loop = reader.run();
     return reader;
   }
@@ -76,6 +82,9 @@ export class OutcomeReader {
         continue;
       }
       for (const m of msgs) {
+        const position = `${m.topic}:${m.partition}`;
+        if (m.offset < (this.next.get(position) ?? 0)) continue;
+        this.next.set(position, m.offset + 1);
         if (!m.value) continue;
         if (m.topic === this.feedbackTopic) {
           const e: DeliveryFeedback = feedback.deserialize(m.topic, m.value);
