@@ -39,18 +39,23 @@ export class ChaosCase {
     readonly config: NotifyConfig,
     readonly applicationId: string,
     count: number,
+    shape?: (items: TrafficItem[]) => TrafficItem[],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'notify-chaos-'));
     this.sentLog = join(this.dir, 'sent.jsonl');
-    this.items = generateTraffic({ count, seed: 7, users: 50_000, profile: 'settling', idPrefix: applicationId });
+    const items = generateTraffic({ count, seed: 7, users: 50_000, profile: 'settling', idPrefix: applicationId });
+    this.items = shape ? shape(items) : items;
     this.ids = requestIds(this.items);
   }
 
-  /** Creates the topics and starts the outside reader. */
-  static async create(label: string, guarantee: Guarantee, count: number, env: Record<string, string> = {}): Promise<ChaosCase> {
+  /**
+   * Creates the topics and starts the outside reader. `env` adds to the deployment's variables
+   * (null removes one); `shape` may rewrite the generated traffic before anything is produced.
+   */
+  static async create(label: string, guarantee: Guarantee, count: number, env: Record<string, string | null> = {}, shape?: (items: TrafficItem[]) => TrafficItem[]): Promise<ChaosCase> {
     assertOwnBroker();
     const app = isolatedApp(`chaos-${label}`, PARTITIONS);
-    const fullEnv = {
+    const merged: Record<string, string | null> = {
       ...app.env,
       NOTIFY_KAFKA__PROCESSING_GUARANTEE: guarantee,
       // Short billing windows, closed 2 s after feedback goes quiet, so billing can be checked.
@@ -58,7 +63,8 @@ export class ChaosCase {
       NOTIFY_BILLING__GRACE: '2s',
       ...env,
     };
-    const c = new ChaosCase(label, guarantee, fullEnv, app.config, app.applicationId, count);
+    const fullEnv = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== null));
+    const c = new ChaosCase(label, guarantee, fullEnv, app.config, app.applicationId, count, shape);
     const created = await cliInProcess(['topics', 'create'], fullEnv);
     if (created.code !== 0) throw new Error(`topics create failed: ${created.stderr}`);
     c.reader = await OutcomeReader.start(app.config.topics.feedback.name, app.config.topics.billing.name, PARTITIONS);
@@ -96,10 +102,18 @@ export class ChaosCase {
     return n;
   }
 
-  /** Waits for every request to settle (or `timeoutMs`), then evaluates the invariants. */
-  async outcome(timeoutMs: number): Promise<{ outcome: Outcome; line: string; violations: string[] }> {
+  /** The outside reader's terminal statuses per messageId. */
+  get terminal(): ReadonlyMap<string, string[]> {
+    return this.reader!.terminal;
+  }
+
+  /**
+   * Waits for every request to settle (or `timeoutMs`), then evaluates the invariants;
+   * `peerSends` adds the sends of providers other than the log providers (messageId → count).
+   */
+  async outcome(timeoutMs: number, peerSends?: ReadonlyMap<string, number>): Promise<{ outcome: Outcome; line: string; violations: string[] }> {
     await settle(this.reader!, this.ids, timeoutMs);
-    const outcome = evaluate(this.reader!, this.ids, this.sentLog);
+    const outcome = evaluate(this.reader!, this.ids, this.sentLog, peerSends);
     return { outcome, line: describeOutcome(outcome), violations: violations(outcome, this.guarantee, this.config.sink.maxBatch) };
   }
 

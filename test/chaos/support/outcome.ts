@@ -185,8 +185,9 @@ export async function settle(reader: OutcomeReader, ids: ReadonlyMap<string, Cat
   }
 }
 
-export function evaluate(reader: OutcomeReader, ids: ReadonlyMap<string, Category>, sentLog: string): Outcome {
+export function evaluate(reader: OutcomeReader, ids: ReadonlyMap<string, Category>, sentLog: string, peerSends?: ReadonlyMap<string, number>): Outcome {
   const sends = providerSends(sentLog);
+  for (const [id, n] of peerSends ?? []) sends.set(id, (sends.get(id) ?? 0) + n);
   const lost = [...ids.keys()].filter((id) => !reader.terminal.has(id));
   const conflicting: string[] = [];
   const repeated: string[] = [];
