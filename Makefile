@@ -15,7 +15,7 @@ CONFIG ?= topology/notify-streams.yaml
 help:
 	@echo "make run    — local Kafka, topics, processor, demo traffic and a live outcome table; ends by itself"
 	@echo "make test   — typecheck, lint, import cycles, unit and integration tests on a local broker"
-	@echo "make chaos  — the chaos suite (SIGKILL, broker outage, zombie, rebalance storm) on a broker of its own"
+	@echo "make chaos  — the chaos suite (SIGKILL, broker and provider outages, zombie, rebalance storm) on a broker of its own"
 	@echo "make bench  — benchmarks on the local broker; numbers go to bench/RESULTS.md"
 	@echo "make kafka-up / kafka-down — the local single-node KRaft broker on 127.0.0.1:9092"
 
