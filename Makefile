@@ -10,11 +10,12 @@ KAFKA := tools/kafka/kafka.sh
 CONFIG ?= topology/notify-streams.yaml
 
 .PHONY: help setup deps node-modules kafka-fetch kafka-up kafka-down kafka-reset typecheck lint cycles \
-        test test-unit test-integration run bench clean
+        test test-unit test-integration chaos chaos-kafka-up chaos-kafka-down run bench clean
 
 help:
 	@echo "make run    — local Kafka, topics, processor, demo traffic and a live outcome table; ends by itself"
 	@echo "make test   — typecheck, lint, import cycles, unit and integration tests on a local broker"
+	@echo "make chaos  — the chaos suite (SIGKILL, broker and provider outages, zombie, rebalance storm) on a broker of its own"
 	@echo "make bench  — benchmarks on the local broker; numbers go to bench/RESULTS.md"
 	@echo "make kafka-up / kafka-down — the local single-node KRaft broker on 127.0.0.1:9092"
 
@@ -70,6 +71,23 @@ test: setup typecheck lint cycles kafka-fetch
 	npx vitest run test/unit || status=$$?; \
 	npx vitest run test/integration --no-file-parallelism || status=$$?; \
 	$(MAKE) --no-print-directory kafka-down; \
+	exit $$status
+
+# The chaos suite (test/chaos, README "Chaos suite") stops and starts its broker, so it runs on
+# one of its own: kafka.sh with its home in .kafka-chaos on 127.0.0.1:19092, the jars of
+# .kafka/lib. CHAOS_SHORT=1 runs the short version of each case; CHAOS_TESTS picks files.
+CHAOS_KAFKA := KAFKA_HOME_DIR=.kafka-chaos KAFKA_LIB_DIR=$${KAFKA_LIB_DIR:-$(CURDIR)/.kafka/lib} KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 $(KAFKA)
+CHAOS_TESTS ?= test/chaos
+chaos-kafka-up: kafka-fetch
+	@$(CHAOS_KAFKA) up-empty
+
+chaos-kafka-down:
+	@$(CHAOS_KAFKA) down
+
+chaos: setup chaos-kafka-up
+	@status=0; \
+	KAFKA_BOOTSTRAP=127.0.0.1:19092 npx vitest run --config vitest.chaos.config.ts $(CHAOS_TESTS) || status=$$?; \
+	$(MAKE) --no-print-directory chaos-kafka-down; \
 	exit $$status
 
 # The quick start: topics, then the processor with a few hundred demo requests and a live table

@@ -3,11 +3,16 @@
 # the quick start. Usage: tools/kafka/kafka.sh fetch|up|up-empty|down|status|reset
 # Broker jars come from Maven Central (tools/kafka/pom.xml) into .kafka/lib; data and logs live
 # in .kafka/data and .kafka/logs. Every command is idempotent.
+# A second broker (the chaos suite's, which its tests stop and start) runs beside the first with
+# its own home folder and ports: KAFKA_HOME_DIR=.kafka-chaos KAFKA_PORT=19092
+# KAFKA_CONTROLLER_PORT=19093. KAFKA_LIB_DIR points it at jars already fetched elsewhere
+# (default: <home>/lib, fetched from Maven on first use).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-home="$root/.kafka"
-lib="$home/lib"
+home="${KAFKA_HOME_DIR:-$root/.kafka}"
+case "$home" in /*) ;; *) home="$root/$home" ;; esac
+lib="${KAFKA_LIB_DIR:-$home/lib}"
 data="$home/data"
 logs="$home/logs"
 pidfile="$home/broker.pid"
