@@ -181,7 +181,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
     .addSink({ name: N.dispatchFeedbackSink, topic: t.feedback.name, keySerde: stringSerde, valueSerde: feedbackSerde }, N.delayBuffer, N.channelSink)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.held), bufferSerde, bufferSerde), N.delayBuffer, N.channelSink)
     .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.ledger), stringSerde, jsonSerde()).withKeyFilter(keyFilter), N.delayBuffer, N.channelSink)
-    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.sendIntents), stringSerde, jsonSerde<LaneRecord>()), N.channelSink);
+    .addStateStore(Stores.keyValueStoreBuilder(supplier(STORE_NAMES.sendIntents), stringSerde, jsonSerde<LaneRecord[]>()), N.channelSink);
 
   // Feedback: billing, and delivery reports joined with SENT (both keyed by messageId).
   topology

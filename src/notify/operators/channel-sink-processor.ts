@@ -7,7 +7,8 @@
  * so a lone record in a quiet period goes out too), and in `flush()`, which the runtime calls at
  * the start of every commit. Preparing consults the delivery ledger — a message already finished
  * (a replay) is skipped, one revoked on its way ends REVOKED — renders the rest, writes each
- * one's intent (the lane record) to the send-intents store and asks for a commit. Only once that
+ * one's intent (its lane record, in chunks of up to {@link INTENTS_PER_ENTRY} per store entry) to
+ * the send-intents store and asks for a commit. Only once that
  * commit went through, in `afterCommit`, is the batch sent; its outcomes go to the ledger and
  * the feedback stream and its intents are deleted, all in the next commit.
  *
@@ -51,6 +52,9 @@ export interface ChannelSinkOptions {
   readonly flushIntervalMs: number;
 }
 
+/** Intents per store entry: ~50 lane records of ~1 kB stay far below a record's size limit. */
+const INTENTS_PER_ENTRY = 50;
+
 /**
  * Outcomes of the sends this process made, by application and messageId, oldest first and
  * bounded. A task that starts again in this process after a commit failed (a rebalance aborts
@@ -72,14 +76,18 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   private context!: ProcessorContext<string, DeliveryFeedback>;
   private queue!: DelayQueue;
   private ledger!: KeyValueStore<string, LedgerEntry>;
-  private intents!: KeyValueStore<string, LaneRecord>;
+  /** Chunks of intents, keyed by their first messageId. */
+  private intents!: KeyValueStore<string, LaneRecord[]>;
   private outbox: LaneRecord[] = [];
   /** Wall-clock time the first record of the outbox came in. */
   private outboxSince = 0;
   /** Prepared sends whose intents the next commit makes durable; sent in `afterCommit`. */
   private prepared: { lane: LaneRecord; message: OutboundMessage }[] = [];
+  /** Store keys of the prepared sends' intent chunks, deleted with their outcomes. */
+  private preparedChunks: string[] = [];
   /** Intents found at start: sends a crash left uncertain, settled after the first commit. */
   private uncertain: LaneRecord[] = [];
+  private uncertainChunks: string[] = [];
 
   constructor(private readonly options: ChannelSinkOptions) {}
 
@@ -90,7 +98,10 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     this.intents = context.getStateStore(this.options.intentStore);
     context.schedule(this.options.flushIntervalMs, 'WALL_CLOCK_TIME', () => this.flush());
     // Small by construction: the batches that were in flight when the last owner stopped.
-    for await (const { value } of this.intents.all()) this.uncertain.push(value);
+    for await (const { key, value } of this.intents.all()) {
+      this.uncertain.push(...value);
+      this.uncertainChunks.push(key);
+    }
     if (this.uncertain.length > 0) context.commit();
   }
 
@@ -112,7 +123,7 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     this.outbox = [];
     const entries = await this.ledger.getMany(batch.map((l) => l.request.messageId));
     const seen = new Set(this.prepared.map((p) => p.lane.request.messageId));
-    let prepared = 0;
+    const fresh: LaneRecord[] = [];
     batch.forEach((lane, i) => {
       const request = lane.request;
       const entry = entries[i];
@@ -122,17 +133,27 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       if (entry?.state === 'REVOKE_PENDING') return this.finish(request, 'REVOKED', now, { reason: entry.reason ?? 'revoked', attempt: lane.attempt ?? 1 });
       const message = this.render(lane);
       if (typeof message === 'string') return this.finish(request, 'FAILED', now, { reason: message, attempt: lane.attempt ?? 1 });
-      this.intents.put(request.messageId, lane);
       this.prepared.push({ lane, message });
-      prepared++;
+      fresh.push(lane);
     });
-    if (prepared > 0) this.context.commit();
+    if (fresh.length === 0) return;
+    // A chunk per store entry: one write and one changelog record for many sends.
+    for (let i = 0; i < fresh.length; i += INTENTS_PER_ENTRY) {
+      const chunk = fresh.slice(i, i + INTENTS_PER_ENTRY);
+      const key = chunk[0]!.request.messageId;
+      this.intents.put(key, chunk);
+      this.preparedChunks.push(key);
+    }
+    this.context.commit();
   }
 
   /** Sends what the commit just made durable, and settles sends a crash left uncertain. */
   async afterCommit(): Promise<void> {
     const sendable = this.prepared;
     this.prepared = [];
+    // The intents go with the outcomes, in the same commit.
+    for (const key of this.preparedChunks) this.intents.delete(key);
+    this.preparedChunks = [];
     if (this.uncertain.length > 0) sendable.push(...(await this.settleUncertain()));
     if (sendable.length === 0) return;
     let results: SendResult[];
@@ -146,7 +167,6 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
     sendable.forEach(({ lane }, i) => {
       const result = results[i];
       if (result) rememberOutcome(this.outcomeKey(lane), result);
-      this.intents.delete(lane.request.messageId);
       this.record(lane, result, now);
     });
     // Outcomes are committed at once, before more records are processed: the sooner they are
@@ -165,29 +185,25 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
   private async settleUncertain(): Promise<{ lane: LaneRecord; message: OutboundMessage }[]> {
     const lanes = this.uncertain;
     this.uncertain = [];
+    for (const key of this.uncertainChunks) this.intents.delete(key);
+    this.uncertainChunks = [];
     const entries = await this.ledger.getMany(lanes.map((l) => l.request.messageId));
     const resend: { lane: LaneRecord; message: OutboundMessage }[] = [];
     const now = this.context.currentSystemTimeMs();
     lanes.forEach((lane, i) => {
       const request = lane.request;
-      if (isFinal(entries[i])) {
-        this.intents.delete(request.messageId); // its outcome made it after all
-        return;
-      }
+      if (isFinal(entries[i])) return; // its outcome made it after all
       const known = recentOutcomes.get(this.outcomeKey(lane));
       if (known) {
         // Sent from this process; only the commit of its outcome was lost.
-        this.intents.delete(request.messageId);
         return this.record(lane, known, now);
       }
       const policy = this.options.retry[request.category].onUncertainSend ?? 'RESEND';
       if (policy === 'ASSUME_SENT') {
-        this.intents.delete(request.messageId);
         return this.finish(request, 'SENT', now, { attempt: lane.attempt ?? 1, reason: 'uncertain:assumed-sent' });
       }
       const message = this.render(lane);
       if (typeof message === 'string') {
-        this.intents.delete(request.messageId);
         return this.finish(request, 'FAILED', now, { attempt: lane.attempt ?? 1, reason: message });
       }
       this.emit(request, 'RETRYING', now, { attempt: lane.attempt ?? 1, reason: 'uncertain:resent' });
