@@ -4,7 +4,7 @@
  * and the providers' record of what they were asked to send (the log providers' `--sent-log`
  * file, appended to by every pod of the case).
  *
- * Invariants (issue 11):
+ * Invariants:
  * - exactly_once_v2: each messageId has exactly one terminal status; billing equals the SENT
  *   feedback; no request lost; provider double sends 0 for `assume-sent` categories and at most
  *   the sink's max in-flight for `resend` ones.
@@ -22,9 +22,9 @@ import { BOOTSTRAP, uniqueName } from '../../support/kafka.js';
 export type Guarantee = 'at_least_once' | 'exactly_once_v2';
 
 /**
- * What a category does with a send whose outcome a crash left uncertain (DESIGN §6): verification
- * codes are sent again (`resend`), marketing is taken as sent (`assume-sent`). DESIGN does not
- * name notifications; an order notice missed is worse than one twice, so they count as `resend`.
+ * What a category does with a send whose outcome a crash left uncertain, as the default
+ * configuration's `retry.<category>.onUncertainSend` says: verification codes and notifications
+ * are sent again (`resend`), marketing is taken as sent (`assume-sent`).
  */
 export const SEND_POLICY: Readonly<Record<Category, 'resend' | 'assume-sent'>> = {
   VERIFICATION: 'resend',
