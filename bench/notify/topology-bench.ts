@@ -140,6 +140,12 @@ interface Running {
   close(): Promise<void>;
 }
 
+/** BENCH_GUARANTEE=at_least_once|exactly_once_v2 overrides the configuration's guarantee. */
+function withBenchGuarantee(c: NotifyConfig): void {
+  const g = process.env['BENCH_GUARANTEE'];
+  if (g === 'at_least_once' || g === 'exactly_once_v2') c.kafka.processingGuarantee = g;
+}
+
 async function start(config: NotifyConfig): Promise<Running> {
   // Channel metrics on, as in a pod (`run` registers them on its /metrics registry).
   const router = await createChannelRouter(config.channels, process.env['BENCH_NO_CHANNEL_METRICS'] ? {} : { metrics: new Registry() });
@@ -151,8 +157,8 @@ async function start(config: NotifyConfig): Promise<Running> {
     stateDir,
     deadLetterTopic: config.topics.dlq.name,
     sessionTimeoutMs: 6000,
-    // The engine's default (at_least_once) unless BENCH_GUARANTEE=exactly_once_v2 (the product's).
-    ...(process.env['BENCH_GUARANTEE'] ? { processingGuarantee: process.env['BENCH_GUARANTEE'] as StreamsConfig['processingGuarantee'] } : {}),
+    // The guarantee the configuration names (the product's default, exactly_once_v2), or BENCH_GUARANTEE.
+    processingGuarantee: config.kafka.processingGuarantee,
     ...(process.env['BENCH_DEBUG'] ? { logger: debugLogger } : {}),
     // Engine defaults unless a BENCH_* variable overrides them (experiments in RESULTS.md).
     consumerConfig: CONSUMER_CONFIG,
@@ -250,6 +256,7 @@ const pct = (xs: number[], p: number): number => {
 
 async function priorityRun(run: number): Promise<{ p50: number; p99: number; max: number; backlogLeft: number }> {
   const config = uniqueConfig(`bp${run}`, PARTITIONS, (c) => {
+    withBenchGuarantee(c);
     c.fatigue.rules = [];
   });
   await createConfiguredTopics(config);
@@ -302,7 +309,7 @@ interface ThroughputResult {
 }
 
 async function throughputRun(run: number, requestCount = REQUESTS): Promise<ThroughputResult> {
-  const config = uniqueConfig(`bt${run}`, PARTITIONS, () => undefined);
+  const config = uniqueConfig(`bt${run}`, PARTITIONS, withBenchGuarantee);
   await createConfiguredTopics(config);
   const prefix = `t${run}`;
   const requests: { key: string; value: Buffer }[] = [];

@@ -120,7 +120,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
       N.requestsSource,
     )
     .addProcessor(N.dedupe, () => new DedupeProcessor({ storeName: STORE_NAMES.dedupe, retentionMs: config.dedupe.retention, feedbackChild: N.intakeFeedbackSink, nextChild: N.fatigue, ...sweep }), N.validate)
-    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, dedupeStoreName: STORE_NAMES.dedupe, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router, ...sweep }), N.dedupe)
+    .addProcessor(N.fatigue, () => new FatigueProcessor({ storeName: STORE_NAMES.fatigue, dedupeStoreName: STORE_NAMES.dedupe, rules, feedbackChild: N.intakeFeedbackSink, nextChild: N.router, countedIds: config.kafka.processingGuarantee === 'at_least_once', ...sweep }), N.dedupe)
     .addProcessor(
       N.router,
       () => new PriorityRouterProcessor({ lanes: new LaneRouter(config.lanes), laneChildren: N.laneSinks, feedbackChild: N.intakeFeedbackSink, emitAccepted: config.feedback.emitAccepted }),

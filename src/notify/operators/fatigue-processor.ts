@@ -66,6 +66,12 @@ export interface FatigueOptions extends SweepSchedule {
   readonly rules: readonly CompiledFatigueRule[];
   readonly feedbackChild: string;
   readonly nextChild: string;
+  /**
+   * Keep the counted messageIds so a replayed request is not counted twice (default true). Only
+   * at-least-once replays records over state that kept their first run: under exactly-once a
+   * replay follows an aborted transaction, which took the counts back with it.
+   */
+  readonly countedIds?: boolean;
 }
 
 type Out = IntakeEnvelope | DeliveryFeedback;
@@ -148,7 +154,7 @@ export class FatigueProcessor implements Processor<string, IntakeEnvelope, strin
     }
     const next = entry === undefined ? { s: {}, m: {} } : this.prune(entry, Math.min(now, plannedAt));
     for (let i = 0; i < rules.length; i++) next.s[keys[i]!] = increment(rules[i]!, next.s[keys[i]!], plannedAt);
-    next.m[request.messageId] = plannedAt + this.spanByCategory.get(request.category)!;
+    if (this.options.countedIds !== false) next.m[request.messageId] = plannedAt + this.spanByCategory.get(request.category)!;
     this.store.put(request.recipient.userId, next);
     this.context.forward(record, this.options.nextChild);
   }

@@ -36,9 +36,16 @@ function stateDir(): string {
   return dir;
 }
 
-/** A harness with RocksDB stores in `dir`; a second one on the same folder restarts the same tasks. */
+/**
+ * A harness with RocksDB stores in `dir`; a second one on the same folder restarts the same
+ * tasks. At-least-once: the guarantee under which a replay meets the state of its first run.
+ */
 function harness(dir: string, patch: (c: NotifyConfig) => void, startMs = NOON_SHANGHAI, options: HarnessOptions = {}): Harness {
-  const h = new Harness(patch, startMs, { storeKind: 'persistent', stateDir: dir, ...options });
+  const atLeastOnce = (c: NotifyConfig): void => {
+    c.kafka.processingGuarantee = 'at_least_once';
+    patch(c);
+  };
+  const h = new Harness(atLeastOnce, startMs, { storeKind: 'persistent', stateDir: dir, ...options });
   harnesses.push(h);
   return h;
 }
