@@ -260,16 +260,7 @@ export class StreamTask {
     if (this.state === 'RUNNING') {
       for (const node of this.options.subTopology.nodes) {
         const rt = this.nodes.get(node.name)!;
-        if (!rt.processor?.flush) continue;
-        try {
-          const result = rt.processor.flush();
-          if (isPromise(result)) await result;
-          const pending = this.drain(rt);
-          if (pending) await pending;
-        } catch (err) {
-          this.discardForwarded();
-          this.handleFailure('process', err, null, node.name);
-        }
+        if (rt.processor?.flush) await this.runHook(rt, () => rt.processor!.flush!());
       }
     }
     for (const store of this.options.stores.values()) await store.flush();
@@ -280,22 +271,25 @@ export class StreamTask {
     return this.afterCommitNodes.length > 0;
   }
 
-  /**
-   * Runs the processors' `afterCommit` once a commit went through; their forwards are
-   * delivered, and a failure goes to the processing handler like any other.
-   */
+  /** Runs the processors' `afterCommit` once a commit went through. */
   async afterCommit(): Promise<void> {
     if (this.state !== 'RUNNING') return;
-    for (const rt of this.afterCommitNodes) {
-      try {
-        const result = rt.processor!.afterCommit!();
-        if (isPromise(result)) await result;
-        const pending = this.drain(rt);
-        if (pending) await pending;
-      } catch (err) {
-        this.discardForwarded();
-        this.handleFailure('process', err, null, rt.name);
-      }
+    for (const rt of this.afterCommitNodes) await this.runHook(rt, () => rt.processor!.afterCommit!());
+  }
+
+  /**
+   * Runs a processor's hook outside `process` (flush, afterCommit): its forwards are delivered,
+   * and a failure goes to the processing handler like any other.
+   */
+  private async runHook(rt: NodeRuntime, hook: () => void | Promise<void>): Promise<void> {
+    try {
+      const result = hook();
+      if (isPromise(result)) await result;
+      const pending = this.drain(rt);
+      if (pending) await pending;
+    } catch (err) {
+      this.discardForwarded();
+      this.handleFailure('process', err, null, rt.name);
     }
   }
 
