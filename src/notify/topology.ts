@@ -174,6 +174,7 @@ export function buildNotifyTopology(config: NotifyConfig, deps: NotifyTopologyDe
           intentStore: STORE_NAMES.sendIntents,
           feedbackChild: N.dispatchFeedbackSink,
           maxBatch: config.sink.maxBatch,
+          urgentLanes: new Set<Lane>(['CRITICAL']),
           flushIntervalMs: config.sink.flushInterval,
         }),
       N.delayBuffer,

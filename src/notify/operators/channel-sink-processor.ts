@@ -33,7 +33,7 @@ import type { ChannelSender, OutboundMessage } from '../channel-sender.js';
 import type { BillingPrices } from '../domain/billing-prices.js';
 import { decideRetry, type RetryPolicy } from '../domain/retry-policy.js';
 import type { TemplateCatalog } from '../domain/template-catalog.js';
-import type { Category, DeliveryFeedback, FeedbackStatus, LaneRecord, NotificationRequest } from '../generated/schema-types.js';
+import type { Category, DeliveryFeedback, FeedbackStatus, Lane, LaneRecord, NotificationRequest } from '../generated/schema-types.js';
 import { DelayQueue } from './delay-queue.js';
 import { isFinal, ledgerEntry, type LedgerEntry } from './delivery-ledger.js';
 import { feedbackFor, type FeedbackDetails } from './feedback.js';
@@ -49,6 +49,8 @@ export interface ChannelSinkOptions {
   readonly intentStore: string;
   readonly feedbackChild: string;
   readonly maxBatch: number;
+  /** Lanes whose sends ask for a commit at once rather than waiting for the regular one. */
+  readonly urgentLanes: ReadonlySet<Lane>;
   readonly flushIntervalMs: number;
 }
 
@@ -144,7 +146,10 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       this.intents.put(key, chunk);
       this.preparedChunks.push(key);
     }
-    this.context.commit();
+    // Critical sends (verification codes) ask for the commit at once; the others go out after
+    // the next regular one (kafka.commitInterval), which keeps commits — and so the store and
+    // changelog writes each one flushes — few under load.
+    if (fresh.some((lane) => this.options.urgentLanes.has(lane.lane))) this.context.commit();
   }
 
   /** Sends what the commit just made durable, and settles sends a crash left uncertain. */
@@ -164,14 +169,16 @@ export class ChannelSinkProcessor implements Processor<string, LaneRecord, strin
       results = sendable.map((s) => ({ messageId: s.message.messageId, status: 'RETRYABLE_ERROR', provider: 'sender', reason }));
     }
     const now = this.context.currentSystemTimeMs();
+    let urgent = false;
     sendable.forEach(({ lane }, i) => {
       const result = results[i];
       if (result) rememberOutcome(this.outcomeKey(lane), result);
       this.record(lane, result, now);
+      if (this.options.urgentLanes.has(lane.lane)) urgent = true;
     });
-    // Outcomes are committed at once, before more records are processed: the sooner they are
-    // durable, the fewer a failed commit can leave unknown.
-    this.context.commit();
+    // The outcomes of critical sends are committed at once, before more records are processed:
+    // the sooner they are durable, the fewer a failed commit can leave unknown.
+    if (urgent) this.context.commit();
   }
 
   private outcomeKey(lane: LaneRecord): string {

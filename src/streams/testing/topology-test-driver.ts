@@ -134,12 +134,16 @@ export class TopologyTestDriver {
     await this.pump();
   }
 
-  /** Moves the mock wall clock forward and runs the wall-clock punctuators that came due. */
+  /**
+   * Moves the mock wall clock forward, runs the wall-clock punctuators that came due, and
+   * commits, as the runtime does once its commit interval has passed.
+   */
   async advanceWallClockTime(ms: number): Promise<void> {
     await this.ready;
     this.wallClockMs += ms;
     for (const task of this.tasks) await task.punctuateWallClock(this.wallClockMs);
     await this.pump();
+    await this.commit();
   }
 
   wallClockTimeMs(): number {
