@@ -7,6 +7,10 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { createLogger } from '../logger.js';
 import { NotifyService } from '../service.js';
 import { loadAppConfig, threadsFrom } from './common.js';
+import { armHardExit } from '../hard-exit.js';
+
+/** How long after the shutdown bound a process that still has not exited is killed. */
+const HARD_EXIT_GRACE_MS = 10_000;
 
 export interface RunOptions {
   readonly config: string;
@@ -47,6 +51,8 @@ export async function runCommand(options: RunOptions): Promise<ExitCode> {
         resolve(EXIT.SHUTDOWN_TIMEOUT);
       }, options.shutdownTimeout);
       timer.unref();
+      // If even the exit hangs (the event loop held in native code), this ends it.
+      armHardExit(options.shutdownTimeout + HARD_EXIT_GRACE_MS);
       service.stop().then(
         () => {
           clearTimeout(timer);
