@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { KafkaStreams } from '../../../src/streams/runtime/kafka-streams.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/streams/runtime/exception-handlers.js';
 import { Record, Stores, Topology, jsonSerde, stringSerde, type KeyValueStore, type Processor, type ProcessorContext } from '../../../src/streams/index.js';
-import type { ProcessingGuarantee } from '../../../src/streams/config.js';
+import type { ProcessingGuarantee, StreamsLogger } from '../../../src/streams/config.js';
 import { BOOTSTRAP, createTopics, produce, readTopic, uniqueName, type ReadRecord } from '../../support/kafka.js';
 
 let streams: KafkaStreams | undefined;
@@ -55,6 +55,12 @@ function countingTopology(input: string, output: string): Topology {
     .addSink({ name: 'out', topic: output, keySerde: stringSerde, valueSerde: jsonSerde<Payload>() }, 'count');
 }
 
+/** Engine log lines on the console, when STREAMS_IT_LOG is set (for reading a failing run). */
+function consoleLogger(): StreamsLogger {
+  const line = (level: string) => (obj: object, msg?: string): void => console.log(level, msg ?? '', JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : v)));
+  return { debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error') };
+}
+
 function header(r: ReadRecord, name: string): string | undefined {
   return r.headers[name]?.toString();
 }
@@ -80,7 +86,7 @@ describe.each<ProcessingGuarantee>(['at_least_once', 'exactly_once_v2'])('poison
       deadLetterTopic: dlq,
       commitIntervalMs: 200,
       sessionTimeoutMs: 6000,
-      ...(process.env.PILL_DEBUG ? { logger: { debug() {}, info: (o: object, m?: string) => console.log('INFO', m, JSON.stringify(o)), warn: (o: object, m?: string) => console.log('WARN', m, JSON.stringify(o)), error: (o: object, m?: string) => console.log('ERROR', m, JSON.stringify(o), String((o as { err?: Error }).err?.message), String(((o as { err?: Error }).err?.cause as Error)?.stack)) } } : {}),
+      ...(process.env['STREAMS_IT_LOG'] ? { logger: consoleLogger() } : {}),
     });
     await streams.start();
 
