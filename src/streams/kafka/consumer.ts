@@ -28,7 +28,8 @@ export interface RebalanceEvent {
   readonly partitions: readonly TopicPartition[];
 }
 
-interface NativeMessage {
+/** A message as the binding hands it out of `consume`. */
+export interface NativeMessage {
   topic: string;
   partition: number;
   offset: number;

@@ -1,5 +1,5 @@
 import KafkaJs from '@confluentinc/kafka-javascript';
-import type { TopicPartition, TopicPartitionOffset } from './consumer.js';
+import type { NativeMessage, TopicPartition, TopicPartitionOffset } from './consumer.js';
 import { call, toKafkaError } from './promisify.js';
 
 const { KafkaConsumer, CODES } = KafkaJs;
@@ -51,15 +51,6 @@ export interface RestoreConsumer {
    */
   positions(partitions: readonly TopicPartition[]): TopicPartitionOffset[];
   close(): Promise<void>;
-}
-
-interface NativeMessage {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp?: number;
-  key?: Buffer | string | null;
-  value: Buffer | null;
 }
 
 /**
